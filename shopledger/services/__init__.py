@@ -1,0 +1,1 @@
+"""The verbs of the business. Services flush, audit and raise DomainError; views commit."""

@@ -1,0 +1,137 @@
+"""Shops: making one, and changing its settings and logo."""
+from __future__ import annotations
+
+import io
+import secrets
+import zoneinfo
+from pathlib import Path
+
+import phonenumbers
+from babel.numbers import list_currencies
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ..extensions import db
+from ..models import Membership, Role, Shop, User
+from . import audit
+from .errors import DomainError
+
+LOGO_MAX_PIXELS = 512
+EDITABLE_SETTINGS = (
+    "name", "phone", "address", "country", "currency", "timezone",
+    "default_locale", "invoice_prefix", "payment_instructions",
+)
+
+
+def create_shop(*, owner: User, name: str, locale: str = "en") -> Shop:
+    """Create a shop with the given user as its owner."""
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("Enter the shop's name."), field="shop_name")
+    shop = Shop(name=name[:120], default_locale=locale)
+    db.session.add(shop)
+    db.session.flush()
+    db.session.add(Membership(shop_id=shop.id, user_id=owner.id, role=Role.OWNER))
+    audit.record(shop, "shop.created", by=owner, subject_type="shop", subject_id=shop.id, name=shop.name)
+    db.session.flush()
+    return shop
+
+
+def canonical_phone(raw: str, country: str) -> str:
+    """Return the phone number in E.164 form, read with the shop's country as the default region."""
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    try:
+        number = phonenumbers.parse(raw, country)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise DomainError(_("Enter a valid phone number, like 0300 1234567."), field="phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def update_settings(shop: Shop, *, by: User, **values) -> list[str]:
+    """Change the shop's settings; record what changed. Returns the names of changed settings."""
+    unknown = set(values) - set(EDITABLE_SETTINGS)
+    if unknown:
+        raise TypeError(f"not a shop setting: {sorted(unknown)}")
+    cleaned = dict(values)
+    if "name" in cleaned:
+        cleaned["name"] = cleaned["name"].strip()
+        if not cleaned["name"]:
+            raise DomainError(_("Enter the shop's name."), field="name")
+    country = cleaned.get("country", shop.country)
+    if country not in phonenumbers.SUPPORTED_REGIONS:
+        raise DomainError(_("Choose a country from the list."), field="country")
+    if "phone" in cleaned:
+        cleaned["phone"] = canonical_phone(cleaned["phone"], country)
+    if "currency" in cleaned and cleaned["currency"] not in list_currencies():
+        raise DomainError(_("Choose a currency from the list."), field="currency")
+    if "timezone" in cleaned and cleaned["timezone"] not in zoneinfo.available_timezones():
+        raise DomainError(_("Choose a time zone from the list."), field="timezone")
+    if "default_locale" in cleaned and cleaned["default_locale"] not in current_app.config["LANGUAGES"]:
+        raise DomainError(_("Choose a language from the list."), field="default_locale")
+    if "invoice_prefix" in cleaned:
+        prefix = cleaned["invoice_prefix"].strip().upper()
+        if not prefix or not prefix.replace("-", "").isalnum() or not prefix.isascii():
+            raise DomainError(_("Use letters, digits and dashes only, like INV."), field="invoice_prefix")
+        cleaned["invoice_prefix"] = prefix
+
+    changes = {}
+    for field, value in cleaned.items():
+        if getattr(shop, field) != value:
+            changes[field] = {"from": getattr(shop, field), "to": value}
+            setattr(shop, field, value)
+    if changes:
+        audit.record(shop, "shop.settings_changed", by=by, subject_type="shop", subject_id=shop.id, changes=changes)
+    return sorted(changes)
+
+
+def logo_folder() -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"]) / "logos"
+
+
+def logo_path(shop: Shop) -> Path | None:
+    if not shop.logo_filename:
+        return None
+    return logo_folder() / shop.logo_filename
+
+
+def set_logo(shop: Shop, data: bytes, *, by: User) -> None:
+    """Store a new logo: checked to be an image by its content, turned upright, shrunk, stripped of metadata."""
+    if len(data) > current_app.config["LOGO_MAX_BYTES"]:
+        raise DomainError(_("The logo is too large. Choose an image under 2 MB."), field="logo")
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise DomainError(_("That file is not an image we can read. Choose a PNG or JPEG."), field="logo")
+    image = ImageOps.exif_transpose(image)
+    image.thumbnail((LOGO_MAX_PIXELS, LOGO_MAX_PIXELS))
+    if image.mode not in ("RGB", "RGBA"):
+        image = image.convert("RGBA")
+    # Re-encoding from pixels drops EXIF and anything else hidden in the upload.
+    clean = Image.new(image.mode, image.size)
+    clean.paste(image)
+    filename = f"{secrets.token_hex(16)}.png"
+    folder = logo_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    clean.save(folder / filename, format="PNG", optimize=True)
+    old = logo_path(shop)
+    shop.logo_filename = filename
+    audit.record(shop, "shop.logo_changed", by=by, subject_type="shop", subject_id=shop.id)
+    if old is not None:
+        old.unlink(missing_ok=True)
+
+
+def remove_logo(shop: Shop, *, by: User) -> None:
+    old = logo_path(shop)
+    if old is None:
+        return
+    shop.logo_filename = None
+    audit.record(shop, "shop.logo_removed", by=by, subject_type="shop", subject_id=shop.id)
+    old.unlink(missing_ok=True)

@@ -1,0 +1,71 @@
+"""The current shop: loaded once per request from the member's session; every shop query starts here."""
+from __future__ import annotations
+
+from functools import wraps
+from typing import TypeVar
+
+import sqlalchemy as sa
+from flask import abort, g, redirect, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
+
+from .extensions import db
+from .models import Membership, Shop
+
+ModelT = TypeVar("ModelT")
+
+
+def load_current_shop() -> None:
+    """Find the shop this member is working in (the one chosen last, else their first)."""
+    g.shop = None
+    g.membership = None
+    if not current_user.is_authenticated:
+        return
+    wanted = session.get("shop_id") or current_user.last_shop_id
+    query = (
+        sa.select(Membership)
+        .options(joinedload(Membership.shop))
+        .where(Membership.user_id == current_user.id)
+        .order_by((Membership.shop_id == (wanted or 0)).desc(), Membership.created_at, Membership.id)
+        .limit(1)
+    )
+    membership = db.session.scalar(query)
+    if membership is None:
+        session.pop("shop_id", None)
+        return
+    g.membership = membership
+    g.shop = membership.shop
+    session["shop_id"] = membership.shop_id
+
+
+def current_shop() -> Shop:
+    shop = g.get("shop")
+    if shop is None:
+        abort(404)
+    return shop
+
+
+def shop_required(view):
+    """Require a logged-in member of some shop; send a member of none to make one."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if g.get("shop") is None:
+            return redirect(url_for("shops.new"))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def scoped(model: type[ModelT]) -> sa.Select:
+    """Select rows of a shop-owned model, only the current shop's."""
+    return sa.select(model).where(model.shop_id == current_shop().id)
+
+
+def get_for_shop_or_404(model: type[ModelT], object_id: int) -> ModelT:
+    """Load one of the current shop's rows; anything else, another shop's included, is 404."""
+    found = db.session.scalar(scoped(model).where(model.id == object_id))
+    if found is None:
+        abort(404)
+    return found
