@@ -62,7 +62,9 @@ def app(tmp_path_factory):
     huey.immediate = True
     with app.app_context():
         _reset_schema()
-    return app
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
 
 
 def _reset_schema() -> None:
