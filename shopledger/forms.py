@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from .services.errors import DomainError
@@ -20,3 +21,13 @@ def max_length(limit: int) -> Length:
     from flask_babel import lazy_gettext as _l
 
     return Length(max=limit, message=_l("Use at most %(max)d characters."))
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Options for a SelectField from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def language_choices() -> list[SelectChoice]:
+    """Each language named in itself, marked so screen readers pronounce it right."""
+    return [SelectChoice("en", "English", render_kw={"lang": "en"}), SelectChoice("ur", "اردو", render_kw={"lang": "ur"})]

@@ -27,7 +27,20 @@ def database_url(tmp_path_factory) -> str:
 
 
 class Client(FlaskClient):
-    """A test client that sends the CSRF token the way a browser's form would."""
+    """A test client that behaves like a browser against a real server.
+
+    Each request runs in its own app context, so `g` and the database session are fresh per request
+    as they are in production (an app context held by the test would otherwise be shared). The test's
+    own session is committed before and after, so the request sees the test's rows and the test then
+    sees the request's changes. POSTs carry the CSRF token the way a browser's form would.
+    """
+
+    def open(self, *args, **kwargs):
+        _db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        _db.session.commit()
+        return response
 
     def post(self, *args, csrf: bool = True, **kwargs):
         if csrf:

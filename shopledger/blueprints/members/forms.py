@@ -4,13 +4,13 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired
 
-from ...forms import max_length
+from ...forms import choices, max_length
 from ...models import Role
 from ...permissions import ROLE_LABELS
 
 
 def _role_choices():
-    return [(role.value, ROLE_LABELS[role]) for role in Role]
+    return choices((role.value, ROLE_LABELS[role]) for role in Role)
 
 
 class RoleField(SelectField):

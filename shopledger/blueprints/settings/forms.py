@@ -10,26 +10,26 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
-from ...forms import max_length
+from ...forms import choices, language_choices, max_length
 
 COMMON_CURRENCIES = ("PKR", "INR", "BDT", "AED", "SAR", "GBP", "USD", "EUR")
 
 
 def _country_choices():
     names = Locale.parse(str(get_locale())).territories
-    return sorted(
+    return choices(sorted(
         ((code, names.get(code, code)) for code in phonenumbers.SUPPORTED_REGIONS if code in names),
         key=lambda pair: pair[1],
-    )
+    ))
 
 
 def _currency_choices():
     locale = Locale.parse(str(get_locale()))
-    return [(code, f"{code} · {locale.currencies.get(code, code)}") for code in COMMON_CURRENCIES]
+    return choices((code, f"{code} · {locale.currencies.get(code, code)}") for code in COMMON_CURRENCIES)
 
 
 def _timezone_choices():
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
+    return choices((name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones()) if "/" in name)
 
 
 class ShopSettingsForm(FlaskForm):
@@ -55,7 +55,7 @@ class ShopSettingsForm(FlaskForm):
         self.country.choices = _country_choices()
         self.currency.choices = _currency_choices()
         self.timezone.choices = _timezone_choices()
-        self.default_locale.choices = [("en", "English"), ("ur", "اردو")]
+        self.default_locale.choices = language_choices()
 
 
 class LogoForm(FlaskForm):
