@@ -63,10 +63,16 @@ def purge_expired_security_records(now=None) -> dict:
     return {"login_attempts": attempts, "sessions": sessions, "invitations": invitations}
 
 
-@huey.periodic_task(crontab(minute="17"))
-def purge_expired_security_records_task():
+@huey.task()
+def purge_security_records_task() -> dict:
     with app_for_task().app_context():
         purged = purge_expired_security_records()
         db.session.commit()
         current_app.logger.info("purged %s", purged)
         return purged
+
+
+@huey.periodic_task(crontab(minute="17"))
+def purge_security_records_hourly() -> None:
+    # Periodic tasks keep no result; the work is the plain task's, so it can also be enqueued on demand.
+    purge_security_records_task.call_local()

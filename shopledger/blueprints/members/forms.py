@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, ValidationError
 
 from ...forms import choices, max_length
 from ...models import Role
@@ -25,7 +25,7 @@ class RoleField(SelectField):
 
     def pre_validate(self, form):
         if self.data not in {role.value for role in Role}:
-            raise ValueError(_l("Choose a role from the list."))
+            raise ValidationError(_l("Choose a role from the list."))
 
 
 class InviteForm(FlaskForm):

@@ -1,0 +1,47 @@
+"""The administration commands."""
+import sqlalchemy as sa
+
+from shopledger.models import Membership, Role, Shop, User
+from shopledger.services import accounts
+
+
+def test_create_user_with_a_new_shop_makes_them_its_owner(app, db):
+    result = app.test_cli_runner().invoke(args=[
+        "shopledger", "create-user", "--email", "Owner@Example.com", "--name", "Rukhsana",
+        "--password", "stitches in time", "--shop-name", "Rukhsana Boutique", "--locale", "ur"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(sa.select(User).where(User.email == "owner@example.com"))
+    membership = db.session.scalar(sa.select(Membership).where(Membership.user_id == user.id))
+    assert membership.role == Role.OWNER and membership.shop.name == "Rukhsana Boutique"
+    assert user.locale == "ur"
+
+
+def test_create_user_into_an_existing_shop_with_a_role(app, db, make_shop):
+    shop = make_shop()
+    result = app.test_cli_runner().invoke(args=[
+        "shopledger", "create-user", "--email", "s@example.com", "--name", "S", "--password", "stitches in time",
+        "--shop-id", str(shop.id), "--role", "viewer"])
+    assert result.exit_code == 0, result.output
+    role = db.session.scalar(sa.select(Membership.role).join(User).where(User.email == "s@example.com"))
+    assert role == Role.VIEWER
+
+
+def test_create_user_refuses_a_weak_password_with_the_reason(app, db):
+    result = app.test_cli_runner().invoke(args=[
+        "shopledger", "create-user", "--email", "w@example.com", "--name", "W", "--password", "123"])
+    assert result.exit_code != 0 and "at least 8" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_seed_demo_builds_a_shop_with_every_role_once(app, db):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["shopledger", "seed-demo"])
+    second = runner.invoke(args=["shopledger", "seed-demo"])
+    assert first.exit_code == second.exit_code == 0
+    assert "exists already" in second.output
+    shop = db.session.scalar(sa.select(Shop))
+    assert "نور" in shop.name and shop.phone == "+923001234567"
+    roles = sorted(role.value for role in db.session.scalars(sa.select(Membership.role)))
+    assert roles == ["manager", "owner", "staff", "viewer"]
+    assert any(not user.name.isascii() for user in db.session.scalars(sa.select(User)))
+    assert accounts.authenticate("owner@noortailors.example.com", "demo-khata-2026", address="cli").user

@@ -1,0 +1,44 @@
+"""A real huey consumer process runs the app's tasks against the same database."""
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from shopledger.models import LoginAttempt
+from shopledger.models.types import utcnow
+from shopledger.tasks import huey, purge_security_records_task
+
+
+def test_a_consumer_process_picks_up_an_enqueued_task_and_commits_its_work(app, db, tmp_path):
+    db.session.add(LoginAttempt(email="old@example.com", address="x", created_at=utcnow() - timedelta(days=1)))
+    db.session.commit()
+    environment = {
+        **os.environ,
+        "SHOPLEDGER_ENV": "test",
+        "SECRET_KEY": "worker-test",
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "INSTANCE_PATH": os.environ["INSTANCE_PATH"],
+    }
+    huey.immediate = False
+    consumer = None
+    try:
+        huey.flush()
+        result = purge_security_records_task()  # enqueued, not run here
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt)) == 1
+        log = (tmp_path / "consumer.log").open("w")
+        consumer = subprocess.Popen(
+            [sys.executable, "-m", "huey.bin.huey_consumer", "shopledger.tasks.huey", "-w", "1", "-d", "0.05"],
+            env=environment, stdout=log, stderr=subprocess.STDOUT,
+        )
+        outcome = result.get(blocking=True, timeout=60)
+    finally:
+        if consumer is not None:
+            consumer.terminate()
+            consumer.wait(timeout=30)
+            log.close()
+        huey.immediate = True
+    assert outcome["login_attempts"] == 1, (tmp_path / "consumer.log").read_text()
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt)) == 0
