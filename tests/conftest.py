@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from pathlib import Path
+
+# Before the app is imported: huey's SqliteHuey and the uploads live in this run's own instance folder.
+os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="shopledger-test-instance-"))
 
 import pytest
 import sqlalchemy as sa
@@ -56,9 +60,24 @@ class Client(FlaskClient):
         return found.group(1) or found.group(2)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations():
+    """Compile translations/*/LC_MESSAGES/*.po to the (gitignored) .mo when missing or older than the .po."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (Path(__file__).resolve().parent.parent / "translations").glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            partial = po.with_name(f"{po.stem}.mo.{os.getpid()}.tmp")
+            with po.open("rb") as source, partial.open("wb") as target:
+                write_mo(target, read_po(source))
+            partial.replace(mo)  # atomic: a run beside this one never reads half a file
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    instance = tmp_path_factory.mktemp("instance")
+    instance = Path(os.environ["INSTANCE_PATH"])
     app = create_app(
         {
             "TESTING": True,
