@@ -21,7 +21,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, error pages."""
-    instance_path = os.environ.get("INSTANCE_PATH") or (config or {}).get("INSTANCE_PATH")
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(config_module.load(app.instance_path, config))

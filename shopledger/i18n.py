@@ -22,7 +22,12 @@ def select_locale() -> str:
     shop = g.get("shop")
     if shop is not None and shop.default_locale in supported:
         return shop.default_locale
-    return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    # Match on the language alone: "ur-PK,en;q=0.5" is an Urdu reader, though only "en" matches exactly.
+    for tag, _quality in request.accept_languages:
+        language = tag.replace("_", "-").split("-")[0].lower()
+        if language in supported:
+            return language
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def select_timezone() -> str:

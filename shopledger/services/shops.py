@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import Membership, Role, Shop, User
 from . import audit
 from .errors import DomainError
+from .phones import canonical_phone
 
 LOGO_MAX_PIXELS = 512
 EDITABLE_SETTINGS = (
@@ -36,20 +37,6 @@ def create_shop(*, owner: User, name: str, locale: str = "en") -> Shop:
     audit.record(shop, "shop.created", by=owner, subject_type="shop", subject_id=shop.id, name=shop.name)
     db.session.flush()
     return shop
-
-
-def canonical_phone(raw: str, country: str) -> str:
-    """Return the phone number in E.164 form, read with the shop's country as the default region."""
-    raw = (raw or "").strip()
-    if not raw:
-        return ""
-    try:
-        number = phonenumbers.parse(raw, country)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise DomainError(_("Enter a valid phone number, like 0300 1234567."), field="phone")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def update_settings(shop: Shop, *, by: User, **values) -> list[str]:

@@ -1,8 +1,10 @@
 """The shop settings form."""
 import zoneinfo
+from functools import lru_cache
 
 import phonenumbers
 from babel import Locale
+from babel.dates import get_timezone_location
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -29,7 +31,17 @@ def _currency_choices():
 
 
 def _timezone_choices():
-    return choices((name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones()) if "/" in name)
+    return list(_localised_timezones(str(get_locale())))
+
+
+@lru_cache(maxsize=4)
+def _localised_timezones(locale: str):
+    # "پاکستان وقت (Asia/Karachi)": readable in the page's language, exact in the IANA name.
+    named = [
+        (name, f"{get_timezone_location(name, locale=locale)} ({name})")
+        for name in zoneinfo.available_timezones() if "/" in name and not name.startswith(("Etc/", "SystemV/"))
+    ]
+    return tuple(choices(sorted(named, key=lambda pair: pair[1])))
 
 
 class ShopSettingsForm(FlaskForm):
