@@ -83,7 +83,71 @@ def seed_demo_shop() -> Shop:
     for user in users:
         user.last_shop_id = shop.id
     db.session.flush()
+    seed_demo_customers_and_jobs(shop, owner=users[0], staff=users[2])
     return shop
+
+
+DEMO_CUSTOMERS = (
+    # name, phone, email, language, notes
+    ("Ahmed Raza", "0300 2345678", "ahmed.raza@example.com", "en", "Prefers a loose fit. Pays at month end."),
+    ("فاطمہ بی بی", "0321 4567890", "", "ur", "شادی کا جوڑا، دسمبر میں"),
+    ("Usman Tariq", "0333 1112233", "", "en", ""),
+    ("زینب علی", "0345 9876543", "zainab@example.com", "ur", ""),
+    ("Bilal Hussain", "0301 5556677", "", "en", "Regular: two shalwar kameez every Eid."),
+    ("محمد اسلم", "0312 7654321", "", "ur", "دکان کے ساتھ والی گلی میں رہتے ہیں"),
+    ("Sana Malik", "0300 9990001", "sana.malik@example.com", "en", ""),
+    ("عمران خان", "0322 3344556", "", "ur", ""),
+    ("Hira Shah", "0334 6677889", "", "en", "Bridal work: handle with care."),
+    ("علی حسن", "0346 1234987", "", "ur", ""),
+)
+
+DEMO_JOBS = (
+    # customer index, title, template, values (by field key, or in field order), due in days, due hour,
+    # status, quoted rupees
+    (0, "Two shirts, white cotton", "Shirt", {"chest": "40", "waist": "36", "length": "29", "sleeve": "24",
+                                               "shoulder": "18", "collar": "15.5"}, -2, None, "in_progress", 3000),
+    (1, "شادی کا جوڑا", "قمیض", ["36", "30", "40", "42", "22", "15", "14"], 0, 17, "in_progress", 15000),
+    (2, "Trousers hemming", "Trousers", {"waist": "34", "length": "40", "bottom": "14"}, 1, None, "in_progress", 500),
+    (3, "Kameez with embroidery", "Kameez", {"chest": "34", "waist": "28", "hip": "38", "length": "40"}, 4, None,
+     "in_progress", 6500),
+    (4, "Eid shalwar kameez ×2", "Kameez", {"chest": "42", "waist": "38", "length": "41", "sleeve": "25"}, 12, None,
+     "in_progress", 7000),
+    (5, "کوٹ کی مرمت", None, {}, None, None, "in_progress", 1200),
+    (6, "Blouse alteration", None, {}, -1, None, "completed", 800),
+    (7, "Waistcoat", "Shirt", {"chest": "41", "length": "27"}, -5, None, "delivered", 4500),
+    (8, "Bridal lehenga fitting", None, {}, 2, 11, "completed", 25000),
+    (0, "Kurta, sky blue", "Kameez", {"chest": "40", "waist": "36", "length": "42"}, -20, None, "delivered", 2500),
+)
+
+
+def seed_demo_customers_and_jobs(shop: Shop, *, owner, staff) -> None:
+    """Customers in both languages, measurement templates, and jobs in every status and due group."""
+    from datetime import time, timedelta
+
+    from .models import JobStatus
+    from .services import clock, customers, jobs, measurements
+
+    templates = {template.name: template for template in measurements.add_default_templates(shop, by=owner)}
+    people = [
+        customers.create_customer(shop, by=owner, name=name, phone=phone, email=email, preferred_locale=locale,
+                                  notes=notes)
+        for name, phone, email, locale, notes in DEMO_CUSTOMERS
+    ]
+    today = clock.shop_today(shop)
+    for index, title, template_name, values, due_in, hour, status, rupees in DEMO_JOBS:
+        template = templates.get(template_name)
+        keyed = values if isinstance(values, dict) else {
+            field["key"]: value for field, value in zip(template.fields, values)}
+        job = jobs.create_job(
+            shop, people[index], by=staff, title=title,
+            due_date=today + timedelta(days=due_in) if due_in is not None else None,
+            due_time=time(hour) if hour is not None else None,
+            quoted_minor=rupees * 100, template=template, measurement_values=keyed,
+        )
+        if status in ("completed", "delivered"):
+            jobs.move(shop, job, to=JobStatus.COMPLETED, by=staff)
+        if status == "delivered":
+            jobs.move(shop, job, to=JobStatus.DELIVERED, by=owner)
 
 
 def register_commands(app: Flask) -> None:

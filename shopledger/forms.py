@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length
+from wtforms.validators import Length, ValidationError
 
 from .services.errors import DomainError
 
@@ -15,6 +15,32 @@ def show_domain_error(form: FlaskForm, error: DomainError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+class UsableEmail:
+    """The email is a real address (the same check the account service makes, shown with the other errors)."""
+
+    def __call__(self, form, field):
+        from .services.accounts import check_email
+
+        if field.data:
+            try:
+                check_email(field.data)
+            except DomainError as error:
+                raise ValidationError(error.message) from None
+
+
+class AcceptablePassword:
+    """The new password follows the password rules, checked against the name and email on the same form."""
+
+    def __call__(self, form, field):
+        from .services.accounts import password_problem
+
+        email = form.email.data if hasattr(form, "email") else ""
+        name = form.name.data if hasattr(form, "name") else ""
+        problem = password_problem(field.data or "", email=email or "", name=name or "")
+        if problem:
+            raise ValidationError(problem)
 
 
 def max_length(limit: int) -> Length:

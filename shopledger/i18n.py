@@ -42,3 +42,8 @@ def text_direction(locale: str) -> str:
 def speech_language(locale: str) -> str:
     """The tag for the browser's speech recogniser in this language."""
     return {"ur": "ur-PK", "en": "en-US"}.get(locale, "en-US")
+
+
+def isolated(text: str) -> str:
+    """Text the shop typed, set apart (first-strong isolate) so its direction does not reorder the sentence."""
+    return f"\u2068{text}\u2069"

@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "customers.delete": frozenset({OWNER, MANAGER}),
     "jobs.view": EVERYONE,
     "jobs.edit": frozenset({OWNER, MANAGER, STAFF}),
+    "measurements.manage": frozenset({OWNER, MANAGER}),
     "invoices.view": EVERYONE,
     "invoices.edit": frozenset({OWNER, MANAGER, STAFF}),
     "invoices.void": frozenset({OWNER, MANAGER}),
@@ -69,6 +70,9 @@ def requires(action: str):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not can(action):
+                from .tenancy import abort_unless_own
+
+                abort_unless_own(kwargs)  # another shop's id is 404 even for a role that may not act
                 abort(403)
             return view(*args, **kwargs)
 

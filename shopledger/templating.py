@@ -1,15 +1,17 @@
 """What every template can use: the current shop and role, the language and direction, the navigation."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from flask import Flask, current_app, g, url_for
+from flask import Flask, current_app, g, render_template, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
+from .htmx import wants_fragment
 from .i18n import LANGUAGE_NAMES, speech_language, text_direction
 from .permissions import ROLE_LABELS, can
 from .services.money import format_money
+from .services.phones import format_phone
 
 HTMX_VERSION = "2.0.11"
 
@@ -20,6 +22,7 @@ class NavItem:
     label: object
     icon: str
     permission: str
+    badge: int = 0
 
 
 # The bottom bar. An area shows up once its blueprint exists and the member's role may see it.
@@ -32,16 +35,26 @@ BOTTOM_NAV = (
 )
 
 
-def bottom_nav() -> list[NavItem]:
-    return [
-        item
-        for item in BOTTOM_NAV
-        if item.endpoint in current_app.view_functions and can(item.permission)
-    ]
+def bottom_nav(*, with_badges: bool = True) -> list[NavItem]:
+    """The bottom bar's items for this member, the Jobs item carrying the count of jobs due today."""
+    items = [item for item in BOTTOM_NAV if item.endpoint in current_app.view_functions and can(item.permission)]
+    shop = g.get("shop")
+    if shop is None or not with_badges:
+        return items
+    from .services import clock, jobs
+
+    due_today = jobs.due_today_count(shop, today=clock.shop_today(shop))
+    return [replace(item, badge=due_today) if item.endpoint == "jobs.index" else item for item in items]
+
+
+def bottom_nav_update() -> str:
+    """The bottom bar as an out-of-band swap, for a fragment answer that changed one of its badges."""
+    return render_template("_bottom_nav.html", bottom_nav=bottom_nav(), oob=True)
 
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["role_labels"] = ROLE_LABELS
+    app.jinja_env.globals["speech_lang"] = lambda: speech_language(str(get_locale() or "en"))
 
     @app.context_processor
     def inject_shell():
@@ -56,11 +69,15 @@ def register_template_helpers(app: Flask) -> None:
             "language_names": LANGUAGE_NAMES,
             "other_locale": "en" if locale == "ur" else "ur",
             "speech_lang": speech_language(locale),
-            "bottom_nav": bottom_nav() if membership else [],
+            # A fragment has no bottom bar: no need to count its badge.
+            "bottom_nav": bottom_nav(with_badges=not wants_fragment()) if membership else [],
             "format_date": format_date,
             "format_datetime": format_datetime,
             "htmx_src": url_for("static", filename=f"vendor/htmx-{HTMX_VERSION}.min.js"),
         }
+
+    # {{ customer.phone|phone(current_shop.country) }}: every page reads a number the same way.
+    app.add_template_filter(format_phone, "phone")
 
     @app.template_filter("money")
     def money_filter(minor: int, currency: str | None = None) -> str:

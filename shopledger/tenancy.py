@@ -63,6 +63,26 @@ def scoped(model: type[ModelT]) -> sa.Select:
     return sa.select(model).where(model.shop_id == current_shop().id)
 
 
+def _models_by_argument() -> dict:
+    from .models import Customer, Invitation, Job, JobPhoto, MeasurementTemplate, Membership
+
+    return {
+        "customer_id": Customer, "job_id": Job, "photo_id": JobPhoto, "template_id": MeasurementTemplate,
+        "membership_id": Membership, "invitation_id": Invitation,
+    }
+
+
+def abort_unless_own(view_arguments: dict) -> None:
+    """Answer 404 when any id in the URL is not the current shop's, so that a refusal never says it exists."""
+    models = _models_by_argument()
+    for name, value in view_arguments.items():
+        if not name.endswith("_id"):
+            continue
+        if name not in models:
+            raise LookupError(f"tenancy does not know which model {name!r} names; add it to _models_by_argument")
+        get_for_shop_or_404(models[name], value)
+
+
 def get_for_shop_or_404(model: type[ModelT], object_id: int) -> ModelT:
     """Load one of the current shop's rows; anything else, another shop's included, is 404."""
     found = db.session.scalar(scoped(model).where(model.id == object_id))

@@ -1,7 +1,7 @@
 """The administration commands."""
 import sqlalchemy as sa
 
-from shopledger.models import Membership, Role, Shop, User
+from shopledger.models import Customer, Job, JobStatus, MeasurementTemplate, Membership, Role, Shop, User
 from shopledger.services import accounts
 
 
@@ -45,3 +45,16 @@ def test_seed_demo_builds_a_shop_with_every_role_once(app, db):
     assert roles == ["manager", "owner", "staff", "viewer"]
     assert any(not user.name.isascii() for user in db.session.scalars(sa.select(User)))
     assert accounts.authenticate("owner@noortailors.example.com", "demo-khata-2026", address="cli").user
+
+
+def test_seed_demo_has_customers_in_both_scripts_and_jobs_in_every_status(app, db):
+    assert app.test_cli_runner().invoke(args=["shopledger", "seed-demo"]).exit_code == 0
+    names = db.session.scalars(sa.select(Customer.name)).all()
+    assert any(name.isascii() for name in names) and any(not name.isascii() for name in names)
+    statuses = set(db.session.scalars(sa.select(Job.status)))
+    assert statuses == set(JobStatus)
+    templates = set(db.session.scalars(sa.select(MeasurementTemplate.name)))
+    assert {"Shirt", "Trousers", "قمیض"} <= templates
+    shirt_job = db.session.scalar(sa.select(Job).where(Job.title == "Two shirts, white cotton"))
+    assert shirt_job.measurements["template"] == "Shirt"
+    assert {field["key"]: field["value"] for field in shirt_job.measurements["fields"]}["collar"] == "15.5"

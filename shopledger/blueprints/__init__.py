@@ -5,10 +5,13 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from .account import bp as account
     from .auth import bp as auth
+    from .customers import bp as customers
+    from .jobs import bp as jobs
     from .main import bp as main
+    from .measurements import bp as measurements
     from .members import bp as members
     from .settings import bp as settings
     from .shops import bp as shops
 
-    for blueprint in (main, auth, account, shops, settings, members):
+    for blueprint in (main, auth, account, shops, settings, members, customers, jobs, measurements):
         app.register_blueprint(blueprint)

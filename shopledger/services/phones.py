@@ -64,3 +64,17 @@ def search_digits(query: str, country: str) -> str | None:
     if len(digits) > 10 and digits.startswith(code):
         return digits[len(code):]
     return digits
+
+
+def format_phone(e164: str, country: str) -> str:
+    """The stored number as people read it: 0300 1234567 at home, +971 50 123 4567 from abroad."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    home = phonenumbers.region_code_for_number(number) == country
+    return phonenumbers.format_number(
+        number, phonenumbers.PhoneNumberFormat.NATIONAL if home else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )

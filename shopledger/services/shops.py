@@ -1,8 +1,6 @@
 """Shops: making one, and changing its settings and logo."""
 from __future__ import annotations
 
-import io
-import secrets
 import zoneinfo
 from pathlib import Path
 
@@ -10,11 +8,10 @@ import phonenumbers
 from babel.numbers import list_currencies
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..extensions import db
 from ..models import Membership, Role, Shop, User
-from . import audit
+from . import audit, images
 from .errors import DomainError
 from .phones import canonical_phone
 
@@ -86,39 +83,25 @@ def logo_path(shop: Shop) -> Path | None:
     return logo_folder() / shop.logo_filename
 
 
-def set_logo(shop: Shop, data: bytes, *, by: User) -> None:
-    """Store a new logo: checked to be an image by its content, turned upright, shrunk, stripped of metadata."""
-    if len(data) > current_app.config["LOGO_MAX_BYTES"]:
-        raise DomainError(_("The logo is too large. Choose an image under 2 MB."), field="logo")
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            probe.verify()
-        image = Image.open(io.BytesIO(data))
-        image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise DomainError(_("That file is not an image we can read. Choose a PNG or JPEG."), field="logo")
-    image = ImageOps.exif_transpose(image)
-    image.thumbnail((LOGO_MAX_PIXELS, LOGO_MAX_PIXELS))
-    if image.mode not in ("RGB", "RGBA"):
-        image = image.convert("RGBA")
-    # Re-encoding from pixels drops EXIF and anything else hidden in the upload.
-    clean = Image.new(image.mode, image.size)
-    clean.paste(image)
-    filename = f"{secrets.token_hex(16)}.png"
-    folder = logo_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    clean.save(folder / filename, format="PNG", optimize=True)
+def set_logo(shop: Shop, data: bytes, *, by: User) -> list[Path]:
+    """Store a new logo: checked to be a picture by its content, turned upright, shrunk, stripped of metadata.
+
+    Returns the old logo's file, for the caller to remove once the change is committed.
+    """
+    image = images.open_upload(data, max_bytes=current_app.config["LOGO_MAX_BYTES"], field="logo")
+    filename, _size = images.save_clean(image, logo_folder(), max_edge=LOGO_MAX_PIXELS, format="PNG")
     old = logo_path(shop)
     shop.logo_filename = filename
     audit.record(shop, "shop.logo_changed", by=by, subject_type="shop", subject_id=shop.id)
-    if old is not None:
-        old.unlink(missing_ok=True)
+    return [old] if old is not None else []
 
 
-def remove_logo(shop: Shop, *, by: User) -> None:
+def remove_logo(shop: Shop, *, by: User) -> list[Path]:
+    """Stop using the logo; returns its file, for the caller to remove once the change is committed."""
     old = logo_path(shop)
     if old is None:
-        return
+        return []
     shop.logo_filename = None
     audit.record(shop, "shop.logo_removed", by=by, subject_type="shop", subject_id=shop.id)
-    old.unlink(missing_ok=True)
+    return [old]
+

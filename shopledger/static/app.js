@@ -65,11 +65,84 @@
     root.querySelectorAll("[data-autosubmit-fallback]").forEach(function (button) { button.hidden = true; });
   }
 
+  // Dictate into a notes field with the browser's speech recogniser, in the page's language:
+  // interim words show under the field as they come, final words are appended to what is there.
+  function wireDictation(root) {
+    var Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
+    root.querySelectorAll("[data-dictate]:not([data-wired])").forEach(function (button) {
+      button.setAttribute("data-wired", "");
+      if (!Recognition) return;
+      var field = document.getElementById(button.getAttribute("data-dictate"));
+      var interim = document.getElementById(button.getAttribute("data-dictate") + "-interim");
+      var label = button.querySelector("span");
+      var recognition = null;
+      button.hidden = false;
+
+      function appendFinal(text) {
+        text = text.trim();
+        if (!text) return;
+        var separator = field.value && !/\s$/.test(field.value) ? " " : "";
+        field.value += separator + text;
+        field.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+      function stopped() {
+        recognition = null;
+        button.setAttribute("aria-pressed", "false");
+        button.classList.remove("listening");
+        label.textContent = button.dataset.idle;
+        interim.textContent = "";
+        interim.hidden = true;
+      }
+      button.addEventListener("click", function () {
+        if (recognition) { recognition.stop(); return; }
+        recognition = new Recognition();
+        recognition.lang = button.dataset.lang;
+        recognition.interimResults = true;
+        recognition.continuous = true;
+        recognition.onresult = function (event) {
+          var pending = "";
+          for (var i = event.resultIndex; i < event.results.length; i++) {
+            var result = event.results[i];
+            if (result.isFinal) appendFinal(result[0].transcript);
+            else pending += result[0].transcript;
+          }
+          interim.textContent = pending;
+          interim.hidden = !pending;
+        };
+        recognition.onend = stopped;
+        recognition.onerror = stopped;
+        recognition.start();
+        button.setAttribute("aria-pressed", "true");
+        button.classList.add("listening");
+        label.textContent = button.dataset.listening;
+      });
+    });
+  }
+
+  // A form sent by htmx cannot be sent twice by a double tap: its submit buttons wait for the answer.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || form.tagName !== "FORM") return;
+    form.querySelectorAll("button[type=submit]:not([disabled])").forEach(function (button) {
+      button.disabled = true;
+      button.setAttribute("data-busy", "");
+    });
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || form.tagName !== "FORM") return;
+    form.querySelectorAll("button[data-busy]").forEach(function (button) {
+      button.disabled = false;
+      button.removeAttribute("data-busy");
+    });
+  });
+
   function wire(root) {
     settleToasts(root);
     wirePasswordToggles(root);
     wireCopyAndShare(root);
     hideAutoSubmitButtons(root);
+    wireDictation(root);
   }
 
   // Boosted navigation swaps only <body>. When the answer is in another language (after logging in,

@@ -142,3 +142,12 @@ def test_sessions_are_recorded_per_browser(client, db, make_shop):
     session = db.session.scalar(sa.select(UserSession).where(UserSession.user_id == owner.id))
     assert session.user_agent == "Phone Browser" and session.revoked_at is None
     assert db.session.get(User, owner.id).last_login_at is not None
+
+
+def test_sign_up_shows_every_problem_at_once(client, db):
+    response = client.post("/signup", data={"shop_name": "", "name": "Ali", "email": "ali at example",
+                                            "password": "short"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for field in ("shop_name", "email", "password"):
+        assert f'id="{field}-error"' in page, field

@@ -143,3 +143,11 @@ def test_managers_see_the_members_but_cannot_change_them(client, db, make_team, 
     assert client.post(f"/members/{membership.id}/role", data={"role": "owner"}).status_code == 403
     assert client.post("/members/invitations", data={"name": "X", "role": "owner"}).status_code == 403
     assert membership_of(db, team.staff, team.shop).role == Role.STAFF
+
+
+def test_after_making_a_link_the_invite_form_is_empty_again(client, make_team, login):
+    login(client, make_team("Noor").owner.email)
+    fragment = client.post("/members/invitations", data={"name": "Bilal", "role": "staff"},
+                           headers={"HX-Request": "true"}).get_data(as_text=True)
+    form = fragment[fragment.index("<form"):]
+    assert 'name="name"' in form and 'value="Bilal"' not in form

@@ -69,7 +69,7 @@ def test_a_renamed_pdf_is_refused_as_a_logo(client, db, make_team, login):
     response = client.post("/settings/logo", data={"logo": (io.BytesIO(b"%PDF-1.7 not an image"), "photo.jpg")},
                            content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "not an image" in response.get_data(as_text=True)
+    assert "not a picture" in response.get_data(as_text=True)
     assert db.session.get(Shop, team.shop.id).logo_filename is None
 
 

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from shopledger.models import AuditEvent
-from shopledger.services import shops
+from shopledger.services import images, shops
 from shopledger.services.errors import DomainError
 
 
@@ -94,8 +94,13 @@ def test_a_new_logo_replaces_the_old_file_and_removing_deletes_it(db, make_shop)
     owner = shop.memberships[0].user
     shops.set_logo(shop, jpeg_with_gps_and_rotation(), by=owner)
     first = shops.logo_path(shop)
-    shops.set_logo(shop, jpeg_with_gps_and_rotation(), by=owner)
+    replaced = shops.set_logo(shop, jpeg_with_gps_and_rotation(), by=owner)
     second = shops.logo_path(shop)
+    assert replaced == [first] and first.exists()  # kept until the change is committed
+    db.session.commit()
+    images.remove_files(replaced)
     assert first != second and not first.exists() and second.exists()
-    shops.remove_logo(shop, by=owner)
+    removed = shops.remove_logo(shop, by=owner)
+    db.session.commit()
+    images.remove_files(removed)
     assert shop.logo_filename is None and not second.exists()

@@ -4,12 +4,13 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired
 
-from ...forms import language_choices, max_length
+from ...forms import UsableEmail, language_choices, max_length
 
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[InputRequired(_l("Enter your name.")), max_length(80)])
-    email = EmailField(_l("Email"), validators=[InputRequired(_l("Enter your email address.")), max_length(254)])
+    email = EmailField(_l("Email"), validators=[InputRequired(_l("Enter your email address.")), max_length(254),
+                                                UsableEmail()])
     locale = SelectField(_l("Language"), choices=language_choices)
 
 

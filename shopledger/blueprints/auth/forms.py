@@ -4,14 +4,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import InputRequired
 
-from ...forms import max_length
+from ...forms import AcceptablePassword, UsableEmail, max_length
 
 
 class SignUpForm(FlaskForm):
     shop_name = StringField(_l("Shop name"), validators=[InputRequired(_l("Enter the shop's name.")), max_length(120)])
     name = StringField(_l("Your name"), validators=[InputRequired(_l("Enter your name.")), max_length(80)])
-    email = EmailField(_l("Email"), validators=[InputRequired(_l("Enter your email address.")), max_length(254)])
-    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Choose a password."))],
+    email = EmailField(_l("Email"), validators=[InputRequired(_l("Enter your email address.")), max_length(254),
+                                                UsableEmail()])
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Choose a password.")), AcceptablePassword()],
                              description=_l("At least 8 characters. A short sentence is easy to remember."))
 
 
@@ -19,8 +20,9 @@ class JoinForm(FlaskForm):
     """Sign up through an invitation: no shop to name, it is the inviting one."""
 
     name = StringField(_l("Your name"), validators=[InputRequired(_l("Enter your name.")), max_length(80)])
-    email = EmailField(_l("Email"), validators=[InputRequired(_l("Enter your email address.")), max_length(254)])
-    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Choose a password."))],
+    email = EmailField(_l("Email"), validators=[InputRequired(_l("Enter your email address.")), max_length(254),
+                                                UsableEmail()])
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Choose a password.")), AcceptablePassword()],
                              description=_l("At least 8 characters. A short sentence is easy to remember."))
 
 

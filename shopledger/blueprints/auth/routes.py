@@ -1,7 +1,7 @@
 """Views for signing up, logging in and out, and accepting invitations."""
 from flask import flash, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...extensions import db

@@ -4,7 +4,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...extensions import db
-from ...forms import show_domain_error
 from ...htmx import redirect_to, render, trigger, wants_fragment
 from ...models import Invitation, Membership, Role
 from ...permissions import requires
@@ -41,7 +40,8 @@ def invite():
     invitation, token = members.invite(current_shop(), by=current_user, name=form.name.data, role=Role(form.role.data))
     db.session.commit()
     link = url_for("auth.invitation", token=token, _external=True)
-    return _page(new_link={"invitation": invitation, "url": link})
+    # A fresh, empty form: the same name must not be one tap away from a second invitation.
+    return _page(invite_form=InviteForm(formdata=None), new_link={"invitation": invitation, "url": link})
 
 
 @bp.post("/invitations/<int:invitation_id>/revoke")

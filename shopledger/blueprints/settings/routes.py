@@ -7,7 +7,7 @@ from ...extensions import db
 from ...forms import show_domain_error
 from ...htmx import redirect_to
 from ...permissions import requires
-from ...services import shops
+from ...services import images, shops
 from ...services.errors import DomainError
 from ...tenancy import current_shop, shop_required
 from . import bp
@@ -50,12 +50,13 @@ def upload_logo():
     logo_form = LogoForm()
     if logo_form.validate_on_submit():
         try:
-            shops.set_logo(shop, logo_form.logo.data.read(), by=current_user)
+            replaced = shops.set_logo(shop, logo_form.logo.data.read(), by=current_user)
         except DomainError as error:
             db.session.rollback()
             show_domain_error(logo_form, error)
         else:
             db.session.commit()
+            images.remove_files(replaced)
             flash(_("Logo saved."), "success")
             return redirect_to(url_for("settings.edit"))
     return render_template("settings/edit.html", form=ShopSettingsForm(obj=shop), logo_form=logo_form), 422
@@ -65,8 +66,9 @@ def upload_logo():
 @shop_required
 @requires("shop.edit_settings")
 def remove_logo():
-    shops.remove_logo(current_shop(), by=current_user)
+    removed = shops.remove_logo(current_shop(), by=current_user)
     db.session.commit()
+    images.remove_files(removed)
     flash(_("Logo removed."), "success")
     return redirect_to(url_for("settings.edit"))
 

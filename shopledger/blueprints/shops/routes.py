@@ -1,8 +1,8 @@
 """Views for listing, making and switching shops."""
 import sqlalchemy as sa
 from flask import abort, flash, render_template, session, url_for
-from flask_babel import gettext as _
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 

@@ -1,0 +1,81 @@
+"""Forms for taking and editing a job, and for moving it back."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import InputRequired, Optional, ValidationError
+
+from ...forms import choices, max_length
+from ...models import JobStatus
+from ...services.jobs import JOB_STATUS_LABELS
+from ...services.money import MoneyError, from_minor, parse_amount
+
+
+def optional_id(value) -> int | None:
+    """An id from a form or a URL; anything that is not one counts as none chosen."""
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def amount_as_text(minor: int | None, currency: str) -> str:
+    """An amount as a person would type it back: 1500, or 1500.50 when there are paisa."""
+    if minor is None:
+        return ""
+    amount = from_minor(minor, currency)
+    return str(amount.to_integral()) if amount == amount.to_integral() else str(amount)
+
+
+class JobForm(FlaskForm):
+    customer_id = SelectField(_l("Customer"), coerce=optional_id, validate_choice=False)
+    title = StringField(
+        _l("What is the job?"),
+        validators=[InputRequired(_l("Say what the job is, like 'Two shirts'.")), max_length(120)],
+        description=_l("Like: 2 shirts, 1 shalwar kameez"),
+    )
+    description = TextAreaField(_l("Details"), validators=[max_length(2000)],
+                                description=_l("Cloth, style, buttons, anything the work needs."))
+    due_date = DateField(_l("Due date"), validators=[Optional()])
+    due_time = TimeField(_l("Time (optional)"), validators=[Optional()])
+    quoted = StringField(_l("Price quoted"), validators=[max_length(20)])
+    template_id = SelectField(_l("Measurements"), coerce=optional_id, validate_choice=False)
+    notes = TextAreaField(_l("Notes"), validators=[max_length(5000)])
+
+    def __init__(self, *args, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+        self.quoted_minor: int | None = None
+        self.quoted.description = _l("In %(currency)s. Leave empty if not agreed yet.", currency=currency)
+
+    def validate_customer_id(self, field):
+        if field.data is None:
+            raise ValidationError(_l("Choose the customer the job is for."))
+
+    def validate_quoted(self, field):
+        text = (field.data or "").strip()
+        if not text:
+            self.quoted_minor = None
+            return
+        try:
+            self.quoted_minor = parse_amount(text, self.currency)
+        except MoneyError:
+            raise ValidationError(_l("Enter the price as a number, like 1500.")) from None
+
+    def job_values(self) -> dict:
+        """The job's fields as the service takes them."""
+        return {
+            "title": self.title.data, "description": self.description.data or "",
+            "due_date": self.due_date.data, "due_time": self.due_time.data,
+            "quoted_minor": self.quoted_minor, "notes": self.notes.data or "",
+        }
+
+
+class MoveBackForm(FlaskForm):
+    to = SelectField(_l("Move back to"), validate_choice=False)
+    reason = TextAreaField(_l("Why does it go back?"), validators=[max_length(500)],
+                           description=_l("Kept in the job's history, like 'Sleeves too long, customer returned it'."))
+
+    def __init__(self, *args, earlier: list[JobStatus], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.to.choices = choices((status.value, JOB_STATUS_LABELS[status]) for status in earlier)
+

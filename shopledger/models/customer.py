@@ -1,0 +1,48 @@
+"""Customers: the people in the khata."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class Customer(db.Model):
+    __tablename__ = "customers"
+    __table_args__ = (
+        # The list: a shop's active (or archived) customers, most recent activity first.
+        sa.Index("ix_customers_shop_archived_activity", "shop_id", "archived_at", "last_activity_at", "id"),
+        sa.Index("ix_customers_shop_phone", "shop_id", "phone_national"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(sa.ForeignKey("shops.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(120))
+    # Case- and form-folded name, so that search is one indexed-friendly LIKE in both scripts.
+    name_folded: Mapped[str] = mapped_column(sa.String(120))
+    phone: Mapped[str] = mapped_column(sa.String(20), default="")  # E.164, or empty
+    # The national significant number (3001234567): what 0300-1234567 and +92 300 1234567 share.
+    phone_national: Mapped[str] = mapped_column(sa.String(20), default="")
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    address: Mapped[str] = mapped_column(sa.String(500), default="")
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    preferred_locale: Mapped[str] = mapped_column(sa.String(8), default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def whatsapp_number(self) -> str:
+        """The number as wa.me wants it: digits only, with the country code."""
+        return self.phone.lstrip("+")
+
+    def __repr__(self) -> str:
+        return f"<Customer {self.id} {self.name!r}>"
