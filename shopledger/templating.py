@@ -82,4 +82,5 @@ def register_template_helpers(app: Flask) -> None:
     @app.template_filter("money")
     def money_filter(minor: int, currency: str | None = None) -> str:
         shop = g.get("shop")
-        return format_money(minor, currency or (shop.currency if shop else "PKR"))
+        return format_money(minor, currency or (shop.currency if shop else "PKR"),
+                            territory=shop.country if shop else None)

@@ -1,10 +1,13 @@
 """Money: integer minor units stored, Decimal computed, rounded half-up once where a rule says so."""
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency as babel_format_currency
 from babel.numbers import get_currency_precision
-from flask_babel import format_currency as babel_format_currency
+from flask_babel import get_locale
 
 
 class MoneyError(ValueError):
@@ -46,9 +49,28 @@ def parse_amount(text: str, currency: str) -> int:
     return to_minor(amount, currency)
 
 
-def format_money(minor: int, currency: str) -> str:
-    """Format minor units for the current locale (\"Rs 1,250.00\", \"Rs ۱٬۲۵۰٫۰۰\" as Babel sees fit)."""
-    return babel_format_currency(from_minor(minor, currency), currency)
+def format_money(minor: int, currency: str, *, territory: str | None = None, locale: str | None = None) -> str:
+    """Format minor units the way the shop's country writes them: "Rs 2,500", "Rs 2,500.50", "₹ 2,50,000".
+
+    The language comes from the request (or `locale`), the symbol and grouping from the shop's country
+    (en alone says "PKR", en_PK says "Rs"). Whole amounts drop the ".00" shopkeepers never write.
+    """
+    language = str(locale or get_locale() or "en").split("_")[0]
+    try:
+        chosen = Locale(language, territory) if territory else Locale.parse(language)
+    except (UnknownLocaleError, ValueError, TypeError):
+        chosen = Locale.parse(language)
+    amount = from_minor(minor, currency)
+    whole = amount == amount.to_integral_value()
+    patterns = []
+    for pattern in chosen.currency_formats["standard"].pattern.split(";"):
+        if pattern.startswith("¤") and not pattern.startswith(("¤ ", "¤\u00a0")):
+            pattern = "¤\u00a0" + pattern[1:]
+        if whole:
+            pattern = re.sub(r"\.0+", "", pattern)
+        patterns.append(pattern)
+    return babel_format_currency(amount, currency, format=";".join(patterns), locale=chosen,
+                                 currency_digits=not whole)
 
 
 _EASTERN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")

@@ -217,7 +217,7 @@ def test_creating_a_job_keeps_price_and_measurements_and_goes_to_the_job(as_owne
     assert job.created_by_id == team.owner.id
 
     page = text(as_owner.get(f"/jobs/{job.id}"))
-    assert "Wedding kurta" in page and "Extra buttons" in page and "2,500.00" in page
+    assert "Wedding kurta" in page and "Extra buttons" in page and "Rs\xa02,500" in page
     table = re.search(r'<table class="measurements-table">.*?</table>', page, re.S).group(0)
     assert re.search(r'Chest</bdi></th>\s*<td><bdi class="num" dir="ltr">40</bdi> <span class="unit">in</span>', table)
     assert "15.5" in table

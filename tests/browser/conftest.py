@@ -41,10 +41,28 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+def _buffered(app):
+    """Read each response whole and close it before sending it.
+
+    Werkzeug's development server skips closing a response (a static file) when the browser hangs
+    up mid-transfer, and the leaked file handle would fail a later test as an unraisable warning.
+    """
+
+    def application(environ, start_response):
+        iterable = app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+    return application
+
+
 @pytest.fixture
 def live_server(app, db) -> Iterator[str]:
     """Serve the test app on a free port for one test; yield its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    server = make_server("127.0.0.1", 0, _buffered(app), threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server", daemon=True
     )

@@ -5,7 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shopledger.services.money import MoneyError, from_minor, minor_digits, parse_amount, to_minor
+from flask_babel import force_locale
+
+from shopledger.services.money import MoneyError, format_money, from_minor, minor_digits, parse_amount, to_minor
 
 
 def test_minor_units_follow_iso_4217():
@@ -40,3 +42,13 @@ def test_minor_units_survive_the_round_trip_exactly(minor, currency):
 @given(st.decimals(min_value=-(10**9), max_value=10**9, allow_nan=False, allow_infinity=False, places=6))
 def test_rounding_is_never_off_by_more_than_half_a_paisa(amount):
     assert abs(from_minor(to_minor(amount, "PKR"), "PKR") - amount) <= Decimal("0.005")
+
+
+@pytest.mark.parametrize("locale", ["en", "ur"])
+def test_money_is_written_the_way_the_shops_country_writes_it(request_context, locale):
+    with force_locale(locale):
+        assert format_money(250000, "PKR", territory="PK") == "Rs\u00a02,500"
+        assert format_money(250050, "PKR", territory="PK") == "Rs\u00a02,500.50"
+        assert format_money(-100000, "PKR", territory="PK") == "-Rs\u00a01,000"
+    with force_locale("en"):
+        assert format_money(25000000, "INR", territory="IN") == "₹\u00a02,50,000"
