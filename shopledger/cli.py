@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import click
+import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
@@ -52,17 +53,46 @@ def create_user(email, name, password, shop_name, shop_id, role, locale):
 
 
 @shopledger_cli.command("seed-demo")
-def seed_demo():
+@click.option("--scale", type=click.FloatRange(min=0, max=50, min_open=True), default=None,
+              help="Also fill the demo shop like a large one: at 1, 10,000 customers, 100,000 invoices, "
+                   "80,000 payments and 20,000 jobs; 0.1 is a tenth of that, 5 five times.")
+@click.option("--seed", type=int, default=None, hidden=True, help="The random seed for --scale.")
+def seed_demo(scale, seed):
     """Create a demo shop with people in every role and English and Urdu names."""
     owner_email = DEMO_MEMBERS[0][0]
-    if accounts.find_user(owner_email) is not None:
+    owner = accounts.find_user(owner_email)
+    if owner is not None and scale is None:
         click.echo(f"The demo shop exists already. Log in as {owner_email} / {DEMO_PASSWORD}")
         return
-    shop = seed_demo_shop()
-    db.session.commit()
-    click.echo(f"Demo shop '{shop.name}' created. Log in as {owner_email} / {DEMO_PASSWORD}")
-    for email, _name, role in DEMO_MEMBERS[1:]:
-        click.echo(f"  {role.value:8} {email} / {DEMO_PASSWORD}")
+    if owner is None:
+        shop = seed_demo_shop()
+        db.session.commit()
+        click.echo(f"Demo shop '{shop.name}' created. Log in as {owner_email} / {DEMO_PASSWORD}")
+        for email, _name, role in DEMO_MEMBERS[1:]:
+            click.echo(f"  {role.value:8} {email} / {DEMO_PASSWORD}")
+    else:
+        shop = db.session.get(Shop, owner.last_shop_id) if owner.last_shop_id else None
+        if shop is None:
+            raise click.ClickException(f"{owner_email} has no shop to fill.")
+        click.echo(f"The demo shop exists already: adding the large shop's data to '{shop.name}'.")
+    if scale is not None:
+        _seed_scaled(shop, scale, seed)
+
+
+def _seed_scaled(shop: Shop, scale: float, seed: int | None) -> None:
+    from . import seeding
+    from .models import User
+
+    emails = [email for email, _name, _role in DEMO_MEMBERS]
+    users = sorted(db.session.scalars(sa.select(User).where(User.email.in_(emails))),
+                   key=lambda user: emails.index(user.email))
+    counts = seeding.scaled_counts(scale)
+    click.echo(f"Adding a large shop at scale {scale:g}: " + ", ".join(f"{count:,} {name}"
+                                                                        for name, count in counts.items()))
+    report = seeding.seed_large_shop(shop, scale=scale, users=users, echo=click.echo,
+                                     **({"seed": seed} if seed is not None else {}))
+    click.echo(f"Done in {report.total_seconds:.1f}s: {report.counts['lines']:,} invoice lines, "
+               f"{report.counts['allocations']:,} payment allocations.")
 
 
 def seed_demo_shop() -> Shop:
@@ -84,6 +114,7 @@ def seed_demo_shop() -> Shop:
         user.last_shop_id = shop.id
     db.session.flush()
     seed_demo_customers_and_jobs(shop, owner=users[0], staff=users[2])
+    seed_demo_invoices_and_payments(shop, owner=users[0], manager=users[1], staff=users[2])
     return shop
 
 
@@ -150,7 +181,74 @@ def seed_demo_customers_and_jobs(shop: Shop, *, owner, staff) -> None:
             jobs.move(shop, job, to=JobStatus.DELIVERED, by=owner)
 
 
+
+def seed_demo_invoices_and_payments(shop: Shop, *, owner, manager, staff) -> None:
+    """Invoices in every state, payments with allocations, an advance kept as credit, a void and its correction."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    import sqlalchemy as sa
+
+    from .models import Customer, Job, PaymentMethod, PaymentTerms
+    from .services import clock, invoices, payments
+    from .services.invoices import LineDraft
+
+    today = clock.shop_today(shop)
+    people = {customer.name: customer for customer in db.session.scalars(
+        sa.select(Customer).where(Customer.shop_id == shop.id))}
+    job = {job.title: job for job in db.session.scalars(sa.select(Job).where(Job.shop_id == shop.id))}
+
+    def issue(invoice):
+        invoices.issue(shop, invoice, by=staff)
+        return invoice
+
+    def pay(name, rupees, days_ago, method, reference="", allocations=None):
+        payments.record(shop, people[name], by=staff, amount_minor=rupees * 100,
+                        received_on=today - timedelta(days=days_ago), method=method, reference=reference,
+                        allocations=allocations)
+
+    # Paid in full, from a delivered job.
+    issue(invoices.draft_from_jobs(shop, people["Ahmed Raza"], [job["Kurta, sky blue"]], by=staff,
+                                   issue_date=today - timedelta(days=20)))
+    pay("Ahmed Raza", 2500, 19, PaymentMethod.CASH)
+    # Partly paid, with tax and a discount.
+    shirts = invoices.create_draft(
+        shop, people["Ahmed Raza"], by=staff, issue_date=today - timedelta(days=2), terms=PaymentTerms.NET_15,
+        discount_minor=200_00, lines=[
+            LineDraft("Two shirts, white cotton: stitching", Decimal(2), 1500_00,
+                      job_id=job["Two shirts, white cotton"].id),
+            LineDraft("Buttons (mother of pearl)", Decimal(12), 25_00, tax_percent=Decimal(17)),
+        ])
+    issue(shirts)
+    pay("Ahmed Raza", 1000, 1, PaymentMethod.MOBILE_WALLET, reference="JazzCash 8821")
+    # Overdue: on 30 days' terms, 40 days ago.
+    issue(invoices.create_draft(shop, people["Usman Tariq"], by=staff, issue_date=today - timedelta(days=40),
+                                terms=PaymentTerms.NET_30,
+                                lines=[LineDraft("Trousers hemming ×3", Decimal(3), 500_00)]))
+    # An advance taken on a job: all of it credit until the invoice comes.
+    pay("فاطمہ بی بی", 5000, 6, PaymentMethod.BANK_TRANSFER, reference="Meezan 44102")
+    # A draft, not yet issued.
+    invoices.draft_from_jobs(shop, people["Sana Malik"], [job["Blouse alteration"]], by=staff, issue_date=today)
+    # Voided and corrected; the corrected one paid by cheque.
+    wrong = issue(invoices.draft_from_jobs(shop, people["عمران خان"], [job["Waistcoat"]], by=staff,
+                                           issue_date=today - timedelta(days=5)))
+    corrected = invoices.correct(shop, wrong, by=manager, reason="Price agreed was Rs 4,000",
+                                 issue_date=today - timedelta(days=5))
+    invoices.update_draft(shop, corrected, by=manager, issue_date=corrected.issue_date, terms=corrected.terms,
+                          due_date=None, notes="Corrected price", discount_minor=0,
+                          lines=[LineDraft(line.description, Decimal(line.quantity), 4000_00, job_id=line.job_id)
+                                 for line in corrected.lines])
+    issue(corrected)
+    pay("عمران خان", 4000, 4, PaymentMethod.CHEQUE, reference="HBL 000731")
+    # The khata way: goods given on credit, due in 15 days.
+    issue(invoices.create_draft(shop, people["Hira Shah"], by=staff, issue_date=today - timedelta(days=1),
+                                terms=PaymentTerms.NET_15,
+                                lines=[LineDraft("Bridal lehenga fitting", Decimal(1), 25000_00,
+                                                 job_id=job["Bridal lehenga fitting"].id)]))
+    # Paid more than owed: the rest is credit.
+    invoices.quick_credit_sale(shop, people["Bilal Hussain"], by=owner, amount_minor=1200_00,
+                               note="Lining cloth, 2 metres", today=today - timedelta(days=3))
+    pay("Bilal Hussain", 2000, 2, PaymentMethod.CARD)
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(shopledger_cli)
-
-

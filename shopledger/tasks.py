@@ -76,3 +76,14 @@ def purge_security_records_task() -> dict:
 def purge_security_records_hourly() -> None:
     # Periodic tasks keep no result; the work is the plain task's, so it can also be enqueued on demand.
     purge_security_records_task.call_local()
+
+
+@huey.periodic_task(crontab(hour="3", minute="41"))
+def prune_pdf_cache_daily() -> int:
+    """Drop cached PDFs nobody downloaded for a month (a later download renders them again)."""
+    from . import pdf
+
+    with app_for_task().app_context():
+        removed = pdf.prune_cache()
+        current_app.logger.info("removed %d cached PDFs", removed)
+        return removed

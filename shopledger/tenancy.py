@@ -35,7 +35,8 @@ def load_current_shop() -> None:
         return
     g.membership = membership
     g.shop = membership.shop
-    session["shop_id"] = membership.shop_id
+    if session.get("shop_id") != membership.shop_id:  # an unchanged session is not re-signed and re-sent
+        session["shop_id"] = membership.shop_id
 
 
 def current_shop() -> Shop:
@@ -64,11 +65,11 @@ def scoped(model: type[ModelT]) -> sa.Select:
 
 
 def _models_by_argument() -> dict:
-    from .models import Customer, Invitation, Job, JobPhoto, MeasurementTemplate, Membership
+    from .models import Customer, Invitation, Invoice, Job, JobPhoto, MeasurementTemplate, Membership, Payment
 
     return {
         "customer_id": Customer, "job_id": Job, "photo_id": JobPhoto, "template_id": MeasurementTemplate,
-        "membership_id": Membership, "invitation_id": Invitation,
+        "membership_id": Membership, "invitation_id": Invitation, "invoice_id": Invoice, "payment_id": Payment,
     }
 
 

@@ -58,3 +58,19 @@ def test_seed_demo_has_customers_in_both_scripts_and_jobs_in_every_status(app, d
     shirt_job = db.session.scalar(sa.select(Job).where(Job.title == "Two shirts, white cotton"))
     assert shirt_job.measurements["template"] == "Shirt"
     assert {field["key"]: field["value"] for field in shirt_job.measurements["fields"]}["collar"] == "15.5"
+
+
+def test_seed_demo_has_invoices_in_every_state_and_payments_with_allocations_and_credit(app, db):
+    from shopledger.models import Invoice, PaymentAllocation
+    from shopledger.services import clock, invoices, ledger, payments
+
+    assert app.test_cli_runner().invoke(args=["shopledger", "seed-demo"]).exit_code == 0
+    shop = db.session.scalar(sa.select(Shop))
+    today = clock.shop_today(shop)
+    all_invoices = db.session.scalars(sa.select(Invoice)).all()
+    paid = invoices.paid_amounts([invoice.id for invoice in all_invoices])
+    states = {invoices.display_status(invoice, paid.get(invoice.id, 0), today) for invoice in all_invoices}
+    assert states == set(invoices.DisplayStatus)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PaymentAllocation)) == 4
+    fatima = db.session.scalar(sa.select(Customer).where(Customer.name == "فاطمہ بی بی"))
+    assert payments.credit_minor(shop, fatima) == 5000_00 and ledger.balance(shop, fatima) == -5000_00

@@ -108,6 +108,34 @@ def _new_photo(team: ShopWithTeam):
     return _commit(photo_service.add_photo(team.shop, _new_job(team), _png(), by=team.owner))
 
 
+def _new_invoice(team: ShopWithTeam):
+    from datetime import date
+    from decimal import Decimal
+
+    from shopledger.services import invoices as invoice_service
+
+    invoice = invoice_service.create_draft(
+        team.shop, _new_customer(team), by=team.owner, issue_date=date(2026, 11, 21),
+        lines=[invoice_service.LineDraft(f"Line of {team.shop.name}", Decimal(1), 1000_00)],
+    )
+    invoice_service.issue(team.shop, invoice, by=team.owner)
+    return _commit(invoice)
+
+
+def _new_payment(team: ShopWithTeam):
+    from datetime import date
+
+    from shopledger.models import PaymentMethod
+    from shopledger.services import payments as payment_service
+
+    invoice = _new_invoice(team)
+    payment, _created = payment_service.record(
+        team.shop, invoice.customer, by=team.owner, amount_minor=400_00, received_on=date(2026, 11, 21),
+        method=PaymentMethod.CASH, reference=f"Paid at {team.shop.name}",
+    )
+    return _commit(payment)
+
+
 def _any(model_name: str, team: ShopWithTeam) -> int:
     """The id of one of the shop's rows that the world already has (a form must not add rows itself)."""
     from shopledger import models
@@ -125,6 +153,8 @@ SHOP_OBJECTS: dict[str, Callable[[ShopWithTeam], object]] = {
     "template_id": lambda team: _new_template(team).id,
     "job_id": lambda team: _new_job(team).id,
     "photo_id": lambda team: _new_photo(team).id,
+    "invoice_id": lambda team: _new_invoice(team).id,
+    "payment_id": lambda team: _new_payment(team).id,
 }
 
 # Endpoints whose argument is a capability, not a shop's id: holding it is the permission, so "another
@@ -137,6 +167,8 @@ CAPABILITY_ENDPOINTS = {
 # What the endpoint's form would send, so that a route that forgot the shop or the role really acts
 # and the database check sees it. Endpoints not listed get only the CSRF token.
 _TAKEN_OVER = "Taken Over"
+_INVOICE_FORM = {"issue_date": "2026-11-21", "terms": "on_receipt", "lines-0-description": _TAKEN_OVER,
+                 "lines-0-quantity": "1", "lines-0-unit_price": "999"}
 FORM_DATA: dict[str, Callable[[ShopWithTeam], dict]] = {
     "members.invite": lambda team: {"name": "Uninvited Guest", "role": Role.OWNER.value},
     "members.change_role": lambda team: {"role": Role.OWNER.value},
@@ -153,12 +185,23 @@ FORM_DATA: dict[str, Callable[[ShopWithTeam], dict]] = {
     "jobs.add_photos": lambda team: {"photos": (io.BytesIO(_png("black")), "photo.png")},
     "measurements.create": lambda team: {"name": _TAKEN_OVER, "fields": "Chest, in"},
     "measurements.update": lambda team: {"name": _TAKEN_OVER, "fields": "Chest, in"},
+    "invoices.create": lambda team: {"customer_id": _any("Customer", team), **_INVOICE_FORM},
+    "invoices.update": lambda team: dict(_INVOICE_FORM),
+    "invoices.preview": lambda team: {"customer_id": _any("Customer", team), **_INVOICE_FORM},
+    "invoices.void": lambda team: {"reason": _TAKEN_OVER},
+    "invoices.correct": lambda team: {"reason": _TAKEN_OVER},
+    "invoices.credit_sale": lambda team: {"customer_id": _any("Customer", team), "amount": "999", "note": _TAKEN_OVER},
+    "payments.create": lambda team: {"customer_id": _any("Customer", team), "amount": "999", "method": "cash",
+                                     "received_on": "2026-11-21", "allocate": "auto", "reference": _TAKEN_OVER},
+    "payments.quick": lambda team: {"customer_id": _any("Customer", team), "amount": "999", "method": "cash"},
+    "payments.void": lambda team: {"reason": _TAKEN_OVER},
 }
 
 # Query strings that make a page list rows, so that a list or search that forgot the shop shows B's.
 PAGE_QUERIES: dict[str, dict[str, str]] = {
     "customers.index": {"q": "Customer"},
     "customers.phone_check": {"phone": SHARED_PHONE},
+    "invoices.index": {"q": "Customer"},
 }
 
 # Reachable without logging in. Every other endpoint must send a visitor to the login page.
@@ -313,7 +356,9 @@ def _logged_in(new_browser, user) -> Client:
 # ---------------------------------------------------------------------------------------------------
 
 SHAPES = {"page": {}, "fragment": {"HX-Request": "true"}}
-CSRF_VALUE = re.compile(r'(name="csrf_token" (?:type="hidden" )?value=")[^"]+|("X-CSRFToken": ")[^"]+')
+# Tokens that differ on every render: the CSRF token and a payment form's idempotency key.
+CSRF_VALUE = re.compile(r'(name="csrf_token" (?:type="hidden" )?value=")[^"]+|("X-CSRFToken": ")[^"]+'
+                        r'|(name="idempotency_key" type="hidden" value=")[^"]+')
 REDIRECTS = {301, 302, 303, 307, 308}
 
 
@@ -390,7 +435,7 @@ def _describe(response) -> str:
 
 def _normalised(response, masks: list[str]) -> list[str]:
     body = response.get_data(as_text=True) if response.mimetype.startswith("text/") else repr(response.get_data())
-    body = CSRF_VALUE.sub(lambda m: (m.group(1) or m.group(2)) + "<csrf>", body)
+    body = CSRF_VALUE.sub(lambda m: (m.group(1) or m.group(2) or m.group(3)) + "<csrf>", body)
     for mask in masks:
         body = body.replace(mask, "<masked>")
     headers = [f"{name}: {value}" for name, value in sorted(response.headers.items())

@@ -40,3 +40,22 @@ def test_the_purge_is_scheduled_once_an_hour(app):
 
     assert "purge_security_records_hourly" in due_at(17)
     assert "purge_security_records_hourly" not in due_at(18)
+
+
+def test_old_cached_pdfs_are_pruned_daily(app, db, tmp_path, monkeypatch):
+    import os
+    import time
+    from datetime import datetime
+
+    from shopledger import pdf
+    from shopledger.tasks import prune_pdf_cache_daily
+
+    monkeypatch.setitem(app.config, "PDF_CACHE_FOLDER", str(tmp_path))
+    old, fresh = tmp_path / "old.pdf", tmp_path / "fresh.pdf"
+    old.write_bytes(b"%PDF"), fresh.write_bytes(b"%PDF")
+    month_ago = time.time() - 31 * 24 * 3600
+    os.utime(old, (month_ago, month_ago))
+    assert pdf.cache_folder() == tmp_path
+    assert prune_pdf_cache_daily.call_local() == 1
+    assert not old.exists() and fresh.exists()
+    assert "prune_pdf_cache_daily" in [task.name for task in huey.read_periodic(datetime(2026, 11, 21, 3, 41))]

@@ -16,6 +16,12 @@ class Customer(db.Model):
         # The list: a shop's active (or archived) customers, most recent activity first.
         sa.Index("ix_customers_shop_archived_activity", "shop_id", "archived_at", "last_activity_at", "id"),
         sa.Index("ix_customers_shop_phone", "shop_id", "phone_national"),
+        # Performance (0004): the same-phone warning looks customers up by their E.164 number.
+        sa.Index("ix_customers_shop_phone_e164", "shop_id", "phone"),
+        # Performance (0004): search reads the list's order with the searched columns alongside, so a
+        # name or phone search checks every customer in the index without reading their rows.
+        sa.Index("ix_customers_shop_archived_activity_search", "shop_id", "archived_at", "last_activity_at", "id",
+                 "phone_national", "name_folded"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

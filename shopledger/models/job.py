@@ -58,6 +58,8 @@ class Job(db.Model):
     __table_args__ = (
         sa.Index("ix_jobs_shop_status_due", "shop_id", "status", "due_date"),
         sa.Index("ix_jobs_shop_customer", "shop_id", "customer_id"),
+        # Performance (0004): "does anything refer to this customer?" and deleting one look jobs up by customer.
+        sa.Index("ix_jobs_customer_id", "customer_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

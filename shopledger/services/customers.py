@@ -9,7 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..models import Customer, Job, Shop, User
+from ..models import Customer, Invoice, Job, Payment, Shop, User
 from ..models.types import utcnow
 from . import audit
 from .errors import DomainError
@@ -174,8 +174,12 @@ def touch(customer: Customer) -> None:
 
 
 def is_referenced(customer: Customer) -> bool:
-    """Whether anything (a job, later an invoice or payment) refers to the customer."""
-    return db.session.scalar(sa.select(sa.exists().where(Job.customer_id == customer.id)))
+    """Whether anything (a job, an invoice, a payment) refers to the customer."""
+    return db.session.scalar(sa.select(
+        sa.exists().where(Job.customer_id == customer.id)
+        | sa.exists().where(Invoice.customer_id == customer.id)
+        | sa.exists().where(Payment.customer_id == customer.id)
+    ))
 
 
 def archive(shop: Shop, customer: Customer, *, by: User) -> None:

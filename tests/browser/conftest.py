@@ -138,7 +138,8 @@ def screenshot(request) -> Callable:
                 && getComputedStyle(document.getElementById("loading")).opacity === "0" """
         )
         path = folder / f"{test_name}-{step}.png"
-        target.screenshot(path=str(path), full_page=True)
+        # caret="initial": hiding the caret injects an inline style, which the CSP (rightly) blocks.
+        target.screenshot(path=str(path), full_page=True, caret="initial")
         return path
 
     return take

@@ -1,5 +1,6 @@
-"""Views for customers: the list and its search, the customer's page, adding, editing, archiving."""
-from flask import flash, render_template, request, url_for
+"""Views for customers: the list and its search, the customer's page and khata, who owes what, statements,
+adding, editing, archiving."""
+from flask import flash, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -9,12 +10,15 @@ from ...htmx import redirect_to, render, trigger, wants_fragment
 from ...i18n import isolated
 from ...models import Customer
 from ...permissions import requires
-from ...services import clock, customers, jobs
+from ...services import clock, customers, jobs, ledger, payments
 from ...services.errors import DomainError
 from ...services.phones import format_phone
 from ...tenancy import current_shop, get_for_shop_or_404, shop_required
 from . import bp
-from .forms import CustomerForm
+from .forms import CustomerForm, StatementForm, statement_periods
+
+# The customer's page shows the latest entries of their khata; the statement has all of them.
+LEDGER_ENTRIES = 20
 
 
 def _details(customer: Customer, **context):
@@ -24,6 +28,15 @@ def _details(customer: Customer, **context):
         "customers/show.html", "customers/_details.html", customer=customer,
         twins=customers.customers_with_phone(shop, customer.phone, except_id=customer.id), **context,
     )
+
+
+def _account(customer: Customer) -> dict:
+    """The customer's khata for their page: the balance, and the latest entries with a running balance."""
+    whole = ledger.statement(current_shop(), customer)
+    return {"balance_minor": whole.closing_minor, "account": whole.latest(LEDGER_ENTRIES),
+            "earlier_entries": len(whole.entries) > LEDGER_ENTRIES,
+            "first_entry_on": whole.entries[0].on if whole.entries else None,
+            "method_labels": payments.METHOD_LABELS}
 
 
 def _form(page: str, form: CustomerForm, customer: Customer | None = None, status: int = 200):
@@ -38,9 +51,22 @@ def _form(page: str, form: CustomerForm, customer: Customer | None = None, statu
 @requires("customers.view")
 def index():
     archived = request.args.get("archived") == "1"
-    results = customers.list_customers(current_shop(), query=request.args.get("q", ""),
+    shop = current_shop()
+    results = customers.list_customers(shop, query=request.args.get("q", ""),
                                        page=request.args.get("page", 1, type=int), archived=archived)
-    return render("customers/index.html", "customers/_results.html", results=results, archived=archived)
+    balances = ledger.balances(shop, [customer.id for customer in results.customers])
+    return render("customers/index.html", "customers/_results.html", results=results, archived=archived,
+                  balances=balances)
+
+
+@bp.get("/owing")
+@shop_required
+@requires("customers.view")
+def owing():
+    shop = current_shop()
+    order = "age" if request.args.get("order") == "age" else "amount"
+    return render("customers/owing.html", "customers/_owing.html", order=order, today=clock.shop_today(shop),
+                  debtors=ledger.who_owes(shop, order=order), owed=ledger.total_owed(shop))
 
 
 @bp.get("/new")
@@ -84,9 +110,42 @@ def phone_check():
 @requires("customers.view")
 def show(customer_id: int):
     customer = get_for_shop_or_404(Customer, customer_id)
+    if wants_fragment():
+        return _details(customer)  # the details card alone, as the edit form's Cancel asks for
     shop = current_shop()
     return _details(customer, jobs=jobs.jobs_of(shop, customer), job_status_labels=jobs.JOB_STATUS_LABELS,
-                    today=clock.shop_today(shop), referenced=customers.is_referenced(customer))
+                    today=clock.shop_today(shop), referenced=customers.is_referenced(customer),
+                    **_account(customer))
+
+
+@bp.get("/<int:customer_id>/ledger", endpoint="ledger")
+@shop_required
+@requires("customers.view")
+def ledger_fragment(customer_id: int):
+    """The khata's entries, with the balance swapped out of band: redrawn after a sale or payment is recorded."""
+    customer = get_for_shop_or_404(Customer, customer_id)
+    if not wants_fragment():
+        return redirect_to(url_for("customers.show", customer_id=customer.id, _anchor="account"))
+    response = make_response(render_template("customers/_ledger.html", customer=customer, oob=True,
+                                             **_account(customer)))
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.get("/<int:customer_id>/statement")
+@shop_required
+@requires("customers.view")
+def statement(customer_id: int):
+    customer = get_for_shop_or_404(Customer, customer_id)
+    shop = current_shop()
+    today = clock.shop_today(shop)
+    form = StatementForm(formdata=request.args, today=today)
+    if not form.validate():
+        return render("customers/statement.html", "customers/_statement.html", status=422, customer=customer,
+                      form=form, account=None, periods=statement_periods(today))
+    account = ledger.statement(shop, customer, date_from=form.start, date_to=form.end)
+    return render("customers/statement.html", "customers/_statement.html", customer=customer, form=form,
+                  account=account, periods=statement_periods(today), method_labels=payments.METHOD_LABELS)
 
 
 @bp.get("/<int:customer_id>/edit")
