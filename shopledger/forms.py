@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
 from .services.errors import DomainError
+from .services.money import from_minor
 
 
 def show_domain_error(form: FlaskForm, error: DomainError) -> None:
@@ -57,3 +58,19 @@ def choices(pairs) -> list[SelectChoice]:
 def language_choices() -> list[SelectChoice]:
     """Each language named in itself, marked so screen readers pronounce it right."""
     return [SelectChoice("en", "English", render_kw={"lang": "en"}), SelectChoice("ur", "اردو", render_kw={"lang": "ur"})]
+
+
+def optional_id(value) -> int | None:
+    """An id from a form or a URL; anything that is not one counts as none chosen."""
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def amount_as_text(minor: int | None, currency: str) -> str:
+    """An amount as a person would type it back: 1500, or 1500.50 when there are paisa."""
+    if minor is None:
+        return ""
+    amount = from_minor(minor, currency)
+    return str(amount.to_integral()) if amount == amount.to_integral() else str(amount)

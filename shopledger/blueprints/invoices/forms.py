@@ -10,15 +10,27 @@ from flask import request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Form, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    Form,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from ...forms import choices, max_length, show_domain_error
+from ...forms import amount_as_text, choices, max_length, optional_id, show_domain_error
 from ...models import PaymentTerms
 from ...services.errors import DomainError
-from ...services.invoices import TERM_LABELS, DisplayStatus, LineDraft, check_line, parse_decimal
+from ...services.invoices import (
+    TERM_LABELS,
+    DisplayStatus,
+    LineDraft,
+    check_line,
+    parse_decimal,
+)
 from ...services.money import MoneyError, parse_amount
-from ..jobs.forms import amount_as_text, optional_id
 
 LINE_FIELDS = ("description", "quantity", "unit_price", "discount_percent", "tax_percent")
 ROW_KEY = re.compile(r"lines-(\d{1,6})-")

@@ -4,26 +4,10 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from ...forms import choices, max_length
+from ...forms import choices, max_length, optional_id
 from ...models import JobStatus
 from ...services.jobs import JOB_STATUS_LABELS
-from ...services.money import MoneyError, from_minor, parse_amount
-
-
-def optional_id(value) -> int | None:
-    """An id from a form or a URL; anything that is not one counts as none chosen."""
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
-def amount_as_text(minor: int | None, currency: str) -> str:
-    """An amount as a person would type it back: 1500, or 1500.50 when there are paisa."""
-    if minor is None:
-        return ""
-    amount = from_minor(minor, currency)
-    return str(amount.to_integral()) if amount == amount.to_integral() else str(amount)
+from ...services.money import MoneyError, parse_amount
 
 
 class JobForm(FlaskForm):

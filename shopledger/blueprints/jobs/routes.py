@@ -1,11 +1,20 @@
 """Views for jobs: the board, the job page and its form, moving a job along, its photos."""
-from flask import abort, current_app, flash, make_response, render_template, request, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...extensions import db
-from ...forms import choices, show_domain_error
+from ...forms import amount_as_text, choices, optional_id, show_domain_error
 from ...htmx import redirect_to, render, trigger, wants_fragment
 from ...i18n import isolated
 from ...models import Customer, Job, JobPhoto, JobStatus, MeasurementTemplate
@@ -17,7 +26,7 @@ from ...services.measurements import MeasurementError
 from ...templating import bottom_nav_update
 from ...tenancy import current_shop, get_for_shop_or_404, shop_required
 from . import bp
-from .forms import JobForm, MoveBackForm, amount_as_text, optional_id
+from .forms import JobForm, MoveBackForm
 
 
 @bp.app_context_processor

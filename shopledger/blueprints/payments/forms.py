@@ -9,14 +9,20 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, ValidationError
 
-from ...forms import choices, max_length
+from ...forms import amount_as_text, choices, max_length, optional_id
 from ...models import Invoice, PaymentMethod
 from ...services.money import MoneyError, parse_amount
 from ...services.payments import METHOD_LABELS
-from ..jobs.forms import amount_as_text, optional_id
 
 # Far beyond any shop's till, far inside a 64-bit column.
 MAX_AMOUNT_MINOR = 10**13
