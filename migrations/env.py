@@ -100,6 +100,10 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            # A migration that rebuilt customers in SQLite's batch mode dropped the search triggers.
+            from shopledger.search_index import ensure_search_index
+
+            ensure_search_index(connection)
 
 
 if context.is_offline_mode():

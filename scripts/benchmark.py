@@ -195,7 +195,8 @@ def pages_for(database_url: str) -> tuple[list[Page], dict]:
         Page("customers", "Customers list", "/customers"),
         Page("customers_htmx", "Customers list (htmx fragment)", "/customers", htmx=True),
         Page("search", f"Customer search by phone (q={search})", f"/customers?q={search}"),
-        Page("ledger", f"Customer ledger ({busiest.entries} entries)", f"/customers/{busiest.customer_id}"),
+        Page("ledger", f"Customer page with ledger ({busiest.entries} entries)", f"/customers/{busiest.customer_id}"),
+        Page("ledger_htmx", "Customer ledger (htmx fragment)", f"/customers/{busiest.customer_id}/ledger", htmx=True),
         Page("invoices", "Invoices list", "/invoices"),
     ]
     return pages, {"shop_id": shop_id, "ledger_customer": busiest.customer_id, "ledger_entries": busiest.entries,

@@ -203,7 +203,7 @@ def seed_large_shop(shop: Shop, *, scale: float, users: list[User], today: date 
     `users` are the members whose names go on the rows (the first is the owner). Without audit rows:
     this is bulk data for trying the app at size, not a history of anyone's actions.
     """
-    from .services import clock
+    from .services import clock, ledger
 
     counts = scaled_counts(scale)
     echo = echo or (lambda message: None)
@@ -249,11 +249,18 @@ def seed_large_shop(shop: Shop, *, scale: float, users: list[User], today: date 
     started = clock_time.perf_counter()
     with engine.begin() as connection:
         _set_counters(connection, shop, results["invoices"][1], counters)
+    # The stored sums (what each invoice has been paid, what each customer owes), from the rows just written.
+    ledger.recompute_stored_amounts(shop.id)
+    db.session.commit()
+    with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             for table in first_ids:
                 connection.execute(sa.text(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"))
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")  # the planner's statistics, as the daily task keeps them
     if engine.dialect.name == "postgresql":
         # What autovacuum does soon after a load this size (it vacuums after inserts too): statistics for
         # the planner, and the visibility map that lets the covering indexes answer without the table.

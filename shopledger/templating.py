@@ -4,8 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from flask import Flask, current_app, g, render_template, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, get_translations, gettext
 from flask_babel import lazy_gettext as _l
+from jinja2 import pass_context
+from markupsafe import Markup, escape
 
 from .htmx import wants_fragment
 from .i18n import LANGUAGE_NAMES, speech_language, text_direction
@@ -52,6 +54,33 @@ def bottom_nav_update() -> str:
     return render_template("_bottom_nav.html", bottom_nav=bottom_nav(), oob=True)
 
 
+@dataclass(frozen=True)
+class TemplateTranslations:
+    """`_()` and `ngettext()` for one render, bound to the translations of the language it renders in.
+
+    What Jinja's newstyle gettext does (escape the arguments under autoescape, always %-format), without
+    Flask-Babel looking up the domain, the locale and the catalogue again for each of a page's hundred
+    strings. A template's context wins over the environment's globals, so these take their place.
+    """
+
+    translations: object
+
+    @pass_context
+    def gettext(self, context, string: str, **variables) -> str:
+        translated = self.translations.ugettext(string)
+        if context.eval_ctx.autoescape:
+            translated = Markup(translated)
+        return translated % variables
+
+    @pass_context
+    def ngettext(self, context, singular: str, plural: str, num: int, **variables) -> str:
+        variables.setdefault("num", num)
+        translated = self.translations.ungettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            translated = Markup(translated)
+        return translated % variables
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["role_labels"] = ROLE_LABELS
     app.jinja_env.globals["speech_lang"] = lambda: speech_language(str(get_locale() or "en"))
@@ -60,7 +89,10 @@ def register_template_helpers(app: Flask) -> None:
     def inject_shell():
         locale = str(get_locale() or "en")
         membership = g.get("membership")
+        translations = TemplateTranslations(get_translations())
         return {
+            "gettext": translations.gettext,
+            "ngettext": translations.ngettext,
             "current_shop": g.get("shop"),
             "current_role": membership.role if membership else None,
             "can": can,
@@ -84,3 +116,21 @@ def register_template_helpers(app: Flask) -> None:
         shop = g.get("shop")
         return format_money(minor, currency or (shop.currency if shop else "PKR"),
                             territory=shop.country if shop else None)
+
+    app.jinja_env.globals["khata_balance_words"] = lambda minor: balance_words(minor, money_filter)
+    app.jinja_env.globals["khata_balance_state"] = balance_state
+
+
+# A balance said in words, never by colour alone. Plain functions rather than macros: a list says it
+# on every row, and a Jinja macro call costs more than the words.
+def balance_words(minor: int, money) -> Markup:
+    """What a customer owes, in words: "Owes Rs 4,500", "Has Rs 500 credit", "Settled"."""
+    if minor == 0:
+        return Markup(escape(gettext("Settled")))
+    words = gettext("Owes %(amount)s") if minor > 0 else gettext("Has %(amount)s credit")
+    return Markup(escape(words)) % {"amount": Markup('<bdi class="num">%s</bdi>') % money(abs(minor))}
+
+
+def balance_state(minor: int) -> str:
+    """The class a balance is styled by: owes, credit or settled."""
+    return "owes" if minor > 0 else "credit" if minor < 0 else "settled"

@@ -21,15 +21,9 @@ def load_current_shop() -> None:
     g.membership = None
     if not current_user.is_authenticated:
         return
-    wanted = session.get("shop_id") or current_user.last_shop_id
-    query = (
-        sa.select(Membership)
-        .options(joinedload(Membership.shop))
-        .where(Membership.user_id == current_user.id)
-        .order_by((Membership.shop_id == (wanted or 0)).desc(), Membership.created_at, Membership.id)
-        .limit(1)
-    )
-    membership = db.session.scalar(query)
+    membership = current_user.current_membership  # found with the user's session, if still theirs
+    if membership is None:
+        membership = _first_membership(session.get("shop_id") or current_user.last_shop_id)
     if membership is None:
         session.pop("shop_id", None)
         return
@@ -37,6 +31,18 @@ def load_current_shop() -> None:
     g.shop = membership.shop
     if session.get("shop_id") != membership.shop_id:  # an unchanged session is not re-signed and re-sent
         session["shop_id"] = membership.shop_id
+
+
+def _first_membership(wanted: int | None) -> Membership | None:
+    """The member's membership of the wanted shop, else their first."""
+    query = (
+        sa.select(Membership)
+        .options(joinedload(Membership.shop))
+        .where(Membership.user_id == current_user.id)
+        .order_by((Membership.shop_id == (wanted or 0)).desc(), Membership.created_at, Membership.id)
+        .limit(1)
+    )
+    return db.session.scalar(query)
 
 
 def current_shop() -> Shop:
@@ -65,11 +71,15 @@ def scoped(model: type[ModelT]) -> sa.Select:
 
 
 def _models_by_argument() -> dict:
-    from .models import Customer, Invitation, Invoice, Job, JobPhoto, MeasurementTemplate, Membership, Payment
+    from .models import (
+        Customer, Invitation, Invoice, Job, JobPhoto, MeasurementTemplate, Membership, OutboxMessage, Payment,
+        ShareLink,
+    )
 
     return {
         "customer_id": Customer, "job_id": Job, "photo_id": JobPhoto, "template_id": MeasurementTemplate,
         "membership_id": Membership, "invitation_id": Invitation, "invoice_id": Invoice, "payment_id": Payment,
+        "link_id": ShareLink, "outbox_message_id": OutboxMessage,
     }
 
 

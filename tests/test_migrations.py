@@ -10,6 +10,7 @@ from flask_migrate import downgrade, upgrade
 
 from shopledger import PROJECT_ROOT, create_app
 from shopledger.extensions import db as _db
+from shopledger.models.types import include_schema_object
 
 MIGRATIONS = PROJECT_ROOT / "migrations"
 
@@ -17,7 +18,8 @@ MIGRATIONS = PROJECT_ROOT / "migrations"
 def schema_differences(engine: sa.Engine) -> list:
     """Return what `flask db migrate` would write: the models compared with the database."""
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                               "include_object": include_schema_object})
         return compare_metadata(context, _db.metadata)
 
 
@@ -35,6 +37,36 @@ def test_migrations_from_empty_build_exactly_the_models_schema(app):
     assert differences == [], (
         f"models and migrations disagree on {dialect}: run `flask --app wsgi db migrate -m ...` and read the new file"
     )
+
+
+def test_the_customer_search_index_follows_the_customers(app, db, make_shop):
+    """The trigram index that search reads from is kept in step by the database itself (SQLite triggers,
+    a PostgreSQL index), whatever writes the customers."""
+    from shopledger.models import Customer
+
+    shop = make_shop(name="Noor Tailors")
+    db.session.execute(sa.insert(Customer).values(shop_id=shop.id, name="Zainab Bibi", name_folded="zainab bibi",
+                                                  phone="+923001234567", phone_national="3001234567"))
+    db.session.commit()
+    if db.engine.dialect.name != "sqlite":
+        with db.engine.connect() as connection:
+            assert connection.scalar(sa.text(
+                "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_customers_search_trigrams'")) == 1
+        return
+
+    def found(column, text):
+        return db.session.execute(sa.text(f"SELECT rowid FROM customer_search WHERE {column} LIKE :pattern"),
+                                  {"pattern": f"%{text}%"}).scalars().all()
+
+    zainab = db.session.scalar(sa.select(Customer.id).where(Customer.shop_id == shop.id))
+    assert found("name_folded", "nab") == [zainab] and found("phone_national", "1234567") == [zainab]
+    db.session.execute(sa.update(Customer).where(Customer.id == zainab).values(name_folded="zainab akhtar",
+                                                                               phone_national="3219876543"))
+    assert found("name_folded", "bibi") == [] and found("name_folded", "akhtar") == [zainab]
+    assert found("phone_national", "1234567") == [] and found("phone_national", "9876") == [zainab]
+    db.session.execute(sa.delete(Customer).where(Customer.id == zainab))
+    assert found("name_folded", "akhtar") == []
+    db.session.rollback()
 
 
 def test_migrations_form_one_chain_with_one_head():

@@ -59,3 +59,21 @@ def test_old_cached_pdfs_are_pruned_daily(app, db, tmp_path, monkeypatch):
     assert prune_pdf_cache_daily.call_local() == 1
     assert not old.exists() and fresh.exists()
     assert "prune_pdf_cache_daily" in [task.name for task in huey.read_periodic(datetime(2026, 11, 21, 3, 41))]
+
+
+def test_planner_statistics_are_refreshed_daily_on_sqlite(app, db):
+    from datetime import datetime
+
+    from shopledger.extensions import db as database
+    from shopledger.tasks import refresh_planner_statistics
+
+    due = [task.name for task in huey.read_periodic(datetime(2026, 11, 21, 4, 13))]
+    assert "refresh_planner_statistics_daily" in due
+    if database.engine.dialect.name != "sqlite":
+        assert refresh_planner_statistics() == "skipped"
+        return
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS sqlite_stat1")
+    assert refresh_planner_statistics() == "analyzed"
+    with database.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM sqlite_stat1").scalar() > 0

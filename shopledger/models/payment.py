@@ -66,8 +66,6 @@ class PaymentAllocation(db.Model):
 
     __tablename__ = "payment_allocations"
     __table_args__ = (
-        sa.Index("ix_payment_allocations_invoice", "invoice_id"),
-        sa.Index("ix_payment_allocations_payment", "payment_id"),
         # Performance (0004): what is paid on an invoice, and what is left of a payment, from the index alone.
         sa.Index("ix_payment_allocations_invoice_paid", "invoice_id", "voided_at", "amount_minor"),
         sa.Index("ix_payment_allocations_payment_paid", "payment_id", "voided_at", "amount_minor"),

@@ -45,3 +45,13 @@ def render_migration_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"
     return False
+
+
+# The customer search index lives outside the models (migration 0005): an FTS5 table and its shadow
+# tables on SQLite, a GIN index on PostgreSQL.
+SEARCH_INDEX_OBJECTS = ("customer_search", "ix_customers_search_trigrams")
+
+
+def include_schema_object(obj, name, type_, reflected, compare_to) -> bool:
+    """What autogenerate compares: everything but the search index, which it would otherwise drop."""
+    return not (reflected and compare_to is None and bool(name) and name.startswith(SEARCH_INDEX_OBJECTS))

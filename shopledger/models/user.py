@@ -27,6 +27,7 @@ class User(UserMixin, db.Model):
 
     # Set by the loader to the session this request was authenticated with.
     current_session = None
+    current_membership = None  # set with the session by services.accounts.user_for_session_token
 
     def get_id(self) -> str:
         # Flask-Login keeps this in the session and the remember cookie: it names the

@@ -8,13 +8,14 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import LoginAttempt, Shop, User, UserSession
+from ..models import LoginAttempt, Membership, Shop, User, UserSession
 from ..models.types import utcnow
 from . import shops as shop_service
 from .errors import DomainError
@@ -153,20 +154,29 @@ def start_session(user: User, *, user_agent: str = "") -> UserSession:
     return record
 
 
-def user_for_session_token(token: str) -> User | None:
-    """Return the user of a live session, or None when it was ended or never existed."""
+def user_for_session_token(token: str, *, shop_id: int | None = None) -> User | None:
+    """Return the user of a live session, or None when it was ended or never existed.
+
+    In the same query it finds their membership of the shop they work in (`shop_id`, else the one they
+    chose last), as `user.current_membership` with its shop, or None: the request needs both.
+    """
     if not token:
         return None
     row = db.session.execute(
-        sa.select(UserSession, User)
+        sa.select(UserSession, User, Membership)
         .join(User, User.id == UserSession.user_id)
+        .outerjoin(Membership, sa.and_(Membership.user_id == User.id,
+                                       Membership.shop_id == sa.func.coalesce(shop_id, User.last_shop_id)))
+        .outerjoin(Shop, Shop.id == Membership.shop_id)
+        .options(contains_eager(Membership.shop))
         .where(UserSession.token_hash == _hash_token(token), UserSession.revoked_at.is_(None))
     ).first()
     if row is None:
         return None
-    record, user = row
+    record, user, membership = row
     record.token = token
     user.current_session = record
+    user.current_membership = membership
     return user
 
 

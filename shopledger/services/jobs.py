@@ -231,11 +231,11 @@ def due_today_count(shop: Shop, *, today: date) -> int:
     )
 
 
-def jobs_of(shop: Shop, customer: Customer) -> list[Job]:
-    """Every job of one customer, newest first."""
+def jobs_of(shop: Shop, customer: Customer, *, limit: int | None = None) -> list[Job]:
+    """The jobs of one customer, newest first: all of them, or the newest `limit`."""
     return list(db.session.scalars(
         sa.select(Job).where(Job.shop_id == shop.id, Job.customer_id == customer.id)
-        .order_by(Job.created_at.desc(), Job.id.desc())
+        .order_by(Job.created_at.desc(), Job.id.desc()).limit(limit)
     ))
 
 

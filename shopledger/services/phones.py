@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 from flask_babel import gettext as _
@@ -66,8 +67,11 @@ def search_digits(query: str, country: str) -> str | None:
     return digits
 
 
+@lru_cache(maxsize=4096)
 def format_phone(e164: str, country: str) -> str:
-    """The stored number as people read it: 0300 1234567 at home, +971 50 123 4567 from abroad."""
+    """The stored number as people read it: 0300 1234567 at home, +971 50 123 4567 from abroad.
+
+    Cached: a list shows a page of numbers on every request, and parsing one costs more than the row."""
     if not e164:
         return ""
     try:

@@ -196,7 +196,7 @@ def test_the_statement_runs_a_balance_with_who_and_an_opening_for_a_range(db, te
     whole = ledger.statement(team.shop, ali)
     assert [(entry.kind, entry.balance_minor) for entry in whole.entries] == [
         ("invoice", 1000_00), ("payment", 600_00), ("invoice", 900_00)]
-    assert whole.entries[1].by == team.staff
+    assert (whole.entries[1].by.id, whole.entries[1].by.name) == (team.staff.id, team.staff.name)
     november = ledger.statement(team.shop, ali, date_from=date(2026, 11, 1), date_to=date(2026, 11, 30))
     assert november.opening_minor == 600_00 and november.closing_minor == 900_00 and len(november.entries) == 1
 

@@ -1,6 +1,6 @@
 """Views for customers: the list and its search, the customer's page and khata, who owes what, statements,
 adding, editing, archiving."""
-from flask import flash, make_response, render_template, request, url_for
+from flask import abort, flash, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,26 +17,24 @@ from ...tenancy import current_shop, get_for_shop_or_404, shop_required
 from . import bp
 from .forms import CustomerForm, StatementForm, statement_periods
 
-# The customer's page shows the latest entries of their khata; the statement has all of them.
+# The customer's page shows the latest entries of their khata (the statement has all of them) and their
+# newest jobs (the jobs board, filtered to them, has all of those).
 LEDGER_ENTRIES = 20
+JOBS_SHOWN = 10
 
 
-def _details(customer: Customer, **context):
+def _details(customer: Customer, twins: list[Customer] | None = None, **context):
     """The customer's page, or only its details card; the card warns of others with the same phone."""
-    shop = current_shop()
-    return render(
-        "customers/show.html", "customers/_details.html", customer=customer,
-        twins=customers.customers_with_phone(shop, customer.phone, except_id=customer.id), **context,
-    )
+    if twins is None:
+        twins = customers.customers_with_phone(current_shop(), customer.phone, except_id=customer.id)
+    return render("customers/show.html", "customers/_details.html", customer=customer, twins=twins, **context)
 
 
 def _account(customer: Customer) -> dict:
     """The customer's khata for their page: the balance, and the latest entries with a running balance."""
-    whole = ledger.statement(current_shop(), customer)
-    return {"balance_minor": whole.closing_minor, "account": whole.latest(LEDGER_ENTRIES),
-            "earlier_entries": len(whole.entries) > LEDGER_ENTRIES,
-            "first_entry_on": whole.entries[0].on if whole.entries else None,
-            "method_labels": payments.METHOD_LABELS}
+    account, earlier, first_on = ledger.latest_entries(current_shop(), customer, LEDGER_ENTRIES)
+    return {"balance_minor": account.closing_minor, "account": account, "earlier_entries": earlier,
+            "first_entry_on": first_on, "method_labels": payments.METHOD_LABELS}
 
 
 def _form(page: str, form: CustomerForm, customer: Customer | None = None, status: int = 200):
@@ -54,9 +52,7 @@ def index():
     shop = current_shop()
     results = customers.list_customers(shop, query=request.args.get("q", ""),
                                        page=request.args.get("page", 1, type=int), archived=archived)
-    balances = ledger.balances(shop, [customer.id for customer in results.customers])
-    return render("customers/index.html", "customers/_results.html", results=results, archived=archived,
-                  balances=balances)
+    return render("customers/index.html", "customers/_results.html", results=results, archived=archived)
 
 
 @bp.get("/owing")
@@ -109,13 +105,20 @@ def phone_check():
 @shop_required
 @requires("customers.view")
 def show(customer_id: int):
-    customer = get_for_shop_or_404(Customer, customer_id)
-    if wants_fragment():
-        return _details(customer)  # the details card alone, as the edit form's Cancel asks for
     shop = current_shop()
-    return _details(customer, jobs=jobs.jobs_of(shop, customer), job_status_labels=jobs.JOB_STATUS_LABELS,
-                    today=clock.shop_today(shop), referenced=customers.is_referenced(customer),
-                    **_account(customer))
+    found = customers.with_phone_twins(shop, customer_id)
+    if found is None:
+        abort(404)
+    customer, twins = found
+    if wants_fragment():
+        return _details(customer, twins)  # the details card alone, as the edit form's Cancel asks for
+    newest_jobs = jobs.jobs_of(shop, customer, limit=JOBS_SHOWN + 1)
+    account = _account(customer)
+    # Jobs or khata entries already say it is referred to; only a customer with neither needs asking.
+    referenced = bool(newest_jobs or account["account"].entries) or customers.is_referenced(customer)
+    return _details(customer, twins, jobs=newest_jobs[:JOBS_SHOWN], more_jobs=len(newest_jobs) > JOBS_SHOWN,
+                    job_status_labels=jobs.JOB_STATUS_LABELS, today=clock.shop_today(shop), referenced=referenced,
+                    **account)
 
 
 @bp.get("/<int:customer_id>/ledger", endpoint="ledger")
