@@ -32,6 +32,10 @@ class Shop(db.Model):
     invoice_prefix: Mapped[str] = mapped_column(sa.String(12), default="INV")
     payment_instructions: Mapped[str] = mapped_column(sa.Text, default="")
     logo_filename: Mapped[str | None] = mapped_column(sa.String(64))
+    # Sending and reminding (services.links, services.reminders).
+    link_lifetime_days: Mapped[int] = mapped_column(default=90, server_default="90")
+    reminder_stages: Mapped[str] = mapped_column(sa.String(40), default="1,7,14", server_default="1,7,14")
+    balance_reminders: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="shop", cascade="all, delete-orphan")
@@ -49,6 +53,8 @@ class Membership(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(enum_column(Role))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Notifications not yet read here, kept in step by services.reminders: the bell's badge costs no query.
+    unread_notifications: Mapped[int] = mapped_column(default=0, server_default="0")
 
     shop: Mapped[Shop] = relationship(back_populates="memberships")
     user: Mapped["User"] = relationship(back_populates="memberships")  # noqa: F821

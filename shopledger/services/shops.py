@@ -19,6 +19,7 @@ LOGO_MAX_PIXELS = 512
 EDITABLE_SETTINGS = (
     "name", "phone", "address", "country", "currency", "timezone",
     "default_locale", "invoice_prefix", "payment_instructions",
+    "link_lifetime_days", "reminder_stages", "balance_reminders",
 )
 
 
@@ -62,6 +63,17 @@ def update_settings(shop: Shop, *, by: User, **values) -> list[str]:
         if not prefix or not prefix.replace("-", "").isalnum() or not prefix.isascii():
             raise DomainError(_("Use letters, digits and dashes only, like INV."), field="invoice_prefix")
         cleaned["invoice_prefix"] = prefix
+    if {"link_lifetime_days", "reminder_stages", "balance_reminders"} & set(cleaned):
+        from . import reminders
+
+        if str(cleaned.get("link_lifetime_days", "x")).strip() == "":
+            del cleaned["link_lifetime_days"]  # left empty: the lifetime stays as it was
+        if "link_lifetime_days" in cleaned:
+            cleaned["link_lifetime_days"] = reminders.check_link_lifetime(cleaned["link_lifetime_days"])
+        if "reminder_stages" in cleaned:
+            cleaned["reminder_stages"] = reminders.parse_stages(cleaned["reminder_stages"])
+        if "balance_reminders" in cleaned:
+            cleaned["balance_reminders"] = bool(cleaned["balance_reminders"])
 
     changes = {}
     for field, value in cleaned.items():

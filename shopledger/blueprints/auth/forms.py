@@ -34,3 +34,14 @@ class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[InputRequired(_l("Enter your email address.")), max_length(254)])
     password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))])
     remember = BooleanField(_l("Keep me logged in on this phone"), default=True)
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[InputRequired(_l("Enter your email address.")), max_length(254)],
+                       description=_l("The email you log in with."))
+
+
+class ResetPasswordForm(FlaskForm):
+    # The rules are checked against the account's own name and email by the service.
+    password = PasswordField(_l("New password"), validators=[InputRequired(_l("Choose a password."))],
+                             description=_l("At least 8 characters. A short sentence is easy to remember."))

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Optional, ValidationError
 
 from ...forms import language_choices, max_length
@@ -27,6 +27,9 @@ class CustomerForm(FlaskForm):
     # The service checks the language (and fills in the shop's when none came): one message, in our words.
     preferred_locale = SelectField(_l("Language for messages"), choices=language_choices, validate_choice=False,
                                    description=_l("Reminders and invoices are sent in this language."))
+    reminders_opted_out = BooleanField(
+        _l("Send no automatic reminders"),
+        description=_l("Invoices you send still go; overdue and balance reminders do not."))
 
     def __init__(self, *args, country: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,7 +46,7 @@ class CustomerForm(FlaskForm):
             raise ValidationError(error.message) from None
 
     def values(self) -> dict:
-        return {name: self[name].data or "" for name in EDITABLE_FIELDS}
+        return {name: self[name].data or ("" if name != "reminders_opted_out" else False) for name in EDITABLE_FIELDS}
 
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
 from ...forms import choices, language_choices, max_length
@@ -61,6 +61,16 @@ class ShopSettingsForm(FlaskForm):
         _l("How customers can pay you"), validators=[max_length(2000)],
         description=_l("Printed on invoices: bank account, JazzCash or Easypaisa number."),
     )
+    # Text, not IntegerField: the service reads the number and says what is wrong in our words.
+    link_lifetime_days = StringField(
+        _l("Links work for (days)"), validators=[max_length(5)],
+        description=_l("How long a link to an invoice, receipt or statement keeps working. Each new one starts again."),
+    )
+    reminder_stages = StringField(
+        _l("Remind customers of overdue invoices, days after the due date"), validators=[max_length(40)],
+        description=_l("Like 1, 7, 14: one reminder at each. Leave empty for none."),
+    )
+    balance_reminders = BooleanField(_l("Remind customers who owe of their balance at the start of each month"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
