@@ -249,6 +249,78 @@ def seed_demo_invoices_and_payments(shop: Shop, *, owner, manager, staff) -> Non
     invoices.quick_credit_sale(shop, people["Bilal Hussain"], by=owner, amount_minor=1200_00,
                                note="Lining cloth, 2 metres", today=today - timedelta(days=3))
     pay("Bilal Hussain", 2000, 2, PaymentMethod.CARD)
+    # Sent on WhatsApp, not yet due: the customer has a link to it.
+    from .models import MessageChannel
+    from .services import links
+
+    sent = issue(invoices.create_draft(shop, people["Sana Malik"], by=staff, issue_date=today, terms=PaymentTerms.NET_7,
+                                       lines=[LineDraft("Dupatta dyeing", Decimal(1), 800_00)]))
+    links.record_share(shop, links.link_for_invoice(shop, sent, by=staff), channel=MessageChannel.WHATSAPP, by=staff)
+
+@shopledger_cli.command("backup-db")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+def backup_db(path, force):
+    """Copy the whole SQLite database to PATH with SQLite's online backup API, safe while the app runs.
+
+    For PostgreSQL use pg_dump (see the README).
+    """
+    from pathlib import Path
+
+    from .services import backup
+
+    if db.engine.url.get_backend_name() != "sqlite":
+        raise click.ClickException("This database is not SQLite. Back up PostgreSQL with pg_dump: "
+                                   'pg_dump --format=custom --file=shopledger.dump "$DATABASE_URL"')
+    target = Path(path)
+    if target.exists() and not force:
+        raise click.ClickException(f"{target} exists already; give --force to replace it.")
+    size = backup.backup_sqlite_database(target)
+    click.echo(f"Backed up the database to {target} ({size:,} bytes).")
+
+
+@shopledger_cli.command("backup-shop")
+@click.argument("shop_id", type=int)
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup_shop(shop_id, path):
+    """Write one shop's backup archive (the file the Backup page downloads) to PATH."""
+    from .services import backup
+
+    shop = db.session.get(Shop, shop_id)
+    if shop is None:
+        raise click.BadParameter(f"there is no shop {shop_id}", param_hint="SHOP_ID")
+    with open(path, "xb") as target:
+        manifest = backup.write_archive(shop, target)
+    db.session.rollback()
+    click.echo(f"Backed up '{shop.name}' to {path}: " + ", ".join(
+        f"{count:,} {name}" for name, count in manifest.counts.items() if count))
+
+
+@shopledger_cli.command("restore-shop")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--owner", "owner_email", required=True, help="The email of the user who will own the new shop.")
+@click.option("--name", default=None, help="The new shop's name (default: the backup's, with '(restored)').")
+def restore_shop(path, owner_email, name):
+    """Restore a shop's backup archive into a new shop (for backups too large to upload through the page)."""
+    from .services import backup
+
+    owner = accounts.find_user(owner_email)
+    if owner is None:
+        raise click.BadParameter(f"there is no user {owner_email}", param_hint="--owner")
+    with open(path, "rb") as source:
+        try:
+            restored = backup.restore(source, by=owner, name=name)
+        except DomainError as error:
+            db.session.rollback()
+            raise click.ClickException(error.message)
+        try:
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            backup.discard(restored)
+            raise
+    click.echo(f"Restored into the new shop '{restored.shop.name}' (shop {restored.shop.id}), owned by {owner.email}.")
+
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(shopledger_cli)

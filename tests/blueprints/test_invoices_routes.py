@@ -746,3 +746,26 @@ def test_the_pages_speak_urdu_right_to_left(client, db, team, ali, login, make_u
         body = text(client.get(path))
         assert '<html lang="ur" dir="rtl">' in body, path
     assert '<bdi class="invoice-number" dir="ltr">INV-2026-0001</bdi>' in text(client.get(f"/invoices/{invoice.id}"))
+
+
+def test_the_lists_behind_the_figures_unpaid_by_due_date_and_all_issued(as_owner, db, team, ali):
+    """The dashboard and reports open these: unpaid invoices due between two days (an age bucket), and
+    every issued invoice of a period (a sales figure), with a chip that says so and takes it off."""
+    old = make_issued(db, team, ali, 100_00, on=TODAY - timedelta(days=45))
+    recent = make_issued(db, team, ali, 200_00, on=TODAY - timedelta(days=10))
+    paid = make_issued(db, team, ali, 300_00, on=TODAY - timedelta(days=12))
+    pay(db, team, ali, 300_00, allocations=[(paid, 300_00)])
+    make_draft(db, team, ali, 50_00)
+    db.session.commit()
+
+    def shown(query):
+        return set(map(int, re.findall(r'class="invoice-row" href="/invoices/(\d+)"', text(as_owner.get(query)))))
+
+    bucket = f"/invoices?status=unpaid&due_from={TODAY - timedelta(days=30)}&due_to={TODAY - timedelta(days=1)}"
+    assert shown(bucket) == {recent.id}
+    assert shown(f"/invoices?status=unpaid&due_to={TODAY - timedelta(days=31)}") == {old.id}
+    page = text(as_owner.get(bucket))
+    assert 'name="due_from"' in page and 'name="due_to"' in page and "Due from" in page
+    assert 'href="/invoices?status=unpaid"' in page  # the chip's × keeps the rest
+    assert shown(f"/invoices?status=all_issued&from={TODAY - timedelta(days=50)}&to={TODAY}") == {
+        old.id, recent.id, paid.id}

@@ -27,6 +27,7 @@ from ...services.invoices import (
     TERM_LABELS,
     DisplayStatus,
     LineDraft,
+    Selection,
     check_line,
     parse_decimal,
 )
@@ -270,10 +271,12 @@ class CreditSaleForm(FlaskForm):
 class ListFilters:
     """What the invoices list is narrowed to, read from the query string and written back into links."""
 
-    status: DisplayStatus | None = None
+    status: DisplayStatus | Selection | None = None
     customer_id: int | None = None
     date_from: date | None = None
     date_to: date | None = None
+    due_from: date | None = None  # set by the links from the dashboard and the reports (money owed by age)
+    due_to: date | None = None
     query: str = ""
     page: int = 1
 
@@ -285,24 +288,27 @@ class ListFilters:
             except ValueError:
                 return None
 
-        try:
-            status = DisplayStatus(args.get("status", ""))
-        except ValueError:
-            status = None
+        wanted = args.get("status", "")
+        status = next((choice for kind in (DisplayStatus, Selection) for choice in kind if choice.value == wanted),
+                      None)
         page = args.get("page", 1, type=int) or 1
         return cls(status=status, customer_id=optional_id(args.get("customer_id")), date_from=day("from"),
-                   date_to=day("to"), query=(args.get("q") or "").strip()[:100], page=max(1, min(page, 100_000)))
+                   date_to=day("to"), due_from=day("due_from"), due_to=day("due_to"),
+                   query=(args.get("q") or "").strip()[:100], page=max(1, min(page, 100_000)))
 
     @property
     def narrowed(self) -> bool:
-        return bool(self.status or self.customer_id or self.date_from or self.date_to or self.query)
+        return bool(self.status or self.customer_id or self.date_from or self.date_to or self.due_from
+                    or self.due_to or self.query)
 
     def url(self, **changes) -> str:
         """This list's address, tidy: only what is set, with any changes (page=2, customer_id=None)."""
         values = {
             "status": self.status.value if self.status else None, "customer_id": self.customer_id,
             "from": self.date_from.isoformat() if self.date_from else None,
-            "to": self.date_to.isoformat() if self.date_to else None, "q": self.query or None, "page": None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "due_from": self.due_from.isoformat() if self.due_from else None,
+            "due_to": self.due_to.isoformat() if self.due_to else None, "q": self.query or None, "page": None,
         }
         values.update(changes)
         if values.get("page") == 1:

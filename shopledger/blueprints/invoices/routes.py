@@ -21,8 +21,10 @@ from .forms import CreditSaleForm, InvoiceForm, LineForm, ListFilters, VoidForm,
 
 MAX_ROW_INDEX = 10_000
 # The list's status filters, most wanted first: what is late, then what is still to be paid.
-FILTER_STATUSES = [invoices.DisplayStatus.OVERDUE, invoices.DisplayStatus.ISSUED, invoices.DisplayStatus.PARTLY_PAID,
-                   invoices.DisplayStatus.PAID, invoices.DisplayStatus.DRAFT, invoices.DisplayStatus.VOID]
+FILTER_STATUSES = [invoices.DisplayStatus.OVERDUE, invoices.Selection.UNPAID, invoices.DisplayStatus.ISSUED,
+                   invoices.DisplayStatus.SENT, invoices.DisplayStatus.PARTLY_PAID, invoices.DisplayStatus.PAID,
+                   invoices.Selection.ISSUED, invoices.DisplayStatus.DRAFT, invoices.DisplayStatus.VOID]
+FILTER_LABELS = {**invoices.STATUS_LABELS, **invoices.SELECTION_LABELS}
 
 
 @bp.app_context_processor
@@ -72,10 +74,11 @@ def index():
     customer = _own(Customer, filters.customer_id)
     listing = invoices.list_invoices(
         shop, today=clock.shop_today(shop), status=filters.status, customer_id=filters.customer_id,
-        date_from=filters.date_from, date_to=filters.date_to, query=filters.query, page=filters.page,
+        date_from=filters.date_from, date_to=filters.date_to, due_from=filters.due_from, due_to=filters.due_to,
+        query=filters.query, page=filters.page,
     )
     response = render("invoices/index.html", "invoices/_results.html", listing=listing, filters=filters,
-                      customer=customer, statuses=FILTER_STATUSES)
+                      customer=customer, statuses=FILTER_STATUSES, filter_labels=FILTER_LABELS)
     if wants_fragment():
         # The filter form sends its empty fields too; history keeps the tidy address of what is shown.
         response.headers["HX-Push-Url"] = filters.url(page=filters.page)

@@ -1,13 +1,16 @@
 """Views for home, More and the language toggle."""
-from flask import current_app, g, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...extensions import db
+from ...htmx import render, wants_fragment
 from ...i18n import LOCALE_COOKIE
+from ...permissions import can
 from ...security import safe_next_path
-from ...services import onboarding
+from ...services import clock, dashboard, mail, onboarding
 from ...tenancy import current_shop, shop_required
 from . import bp
+from .charts import sales_chart
 
 
 @bp.get("/")
@@ -17,13 +20,27 @@ def home():
         return redirect(url_for("auth.login"))
     if g.shop is None:
         return redirect(url_for("shops.new"))
-    return render_template("main/home.html", steps=onboarding.setup_steps(current_shop()))
+    shop = current_shop()
+    today = clock.shop_today(shop)
+    money = can("reports.view")
+    span = request.args.get("chart") if request.args.get("chart") in dashboard.CHART_SPANS else "days"
+    if wants_fragment():
+        # Only the sales chart is swapped in place (its 30 days / 12 months toggle), and only money's readers ask.
+        if not money:
+            abort(403)
+        return render("main/home.html", "main/_sales_chart.html", chart=sales_chart(shop, today=today, span=span),
+                      span=span, today=today)
+    figures = dashboard.dashboard(shop, today=today, money=money, takings_only=can("payments.record"),
+                                  jobs=can("jobs.view"))
+    return render("main/home.html", "main/_sales_chart.html", steps=onboarding.setup_steps(shop), figures=figures,
+                  chart=sales_chart(shop, today=today, span=span) if money else None, span=span, today=today)
 
 
 @bp.get("/more")
 @shop_required
 def more():
-    return render_template("main/more.html")
+    waiting = mail.waiting_count(current_shop()) if can("outbox.view") else 0
+    return render_template("main/more.html", outbox_waiting=waiting)
 
 
 @bp.post("/language")
