@@ -128,3 +128,26 @@ class JobPhoto(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     job: Mapped[Job] = relationship(back_populates="photos")
+
+
+class JobNote(db.Model):
+    """A note written on a job as the work goes ("customer called: collar one size up"), with who and when.
+
+    The key makes a note sent twice (a retry, a phone syncing what it kept offline) one note.
+    """
+
+    __tablename__ = "job_notes"
+    __table_args__ = (
+        sa.UniqueConstraint("shop_id", "idempotency_key", name="uq_job_notes_shop_idempotency_key"),
+        sa.Index("ix_job_notes_job_created", "job_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(sa.ForeignKey("shops.id", ondelete="CASCADE"))
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("jobs.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped["User | None"] = relationship()  # noqa: F821

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
-from . import routes  # noqa: E402,F401
+from . import notes, routes  # noqa: E402,F401

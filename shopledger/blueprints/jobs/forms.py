@@ -1,7 +1,9 @@
-"""Forms for taking and editing a job, and for moving it back."""
+"""Forms for taking and editing a job, for moving it back, and for a note on it."""
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from ...forms import choices, max_length, optional_id
@@ -63,3 +65,16 @@ class MoveBackForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.to.choices = choices((status.value, JOB_STATUS_LABELS[status]) for status in earlier)
 
+
+
+class JobNoteForm(FlaskForm):
+    """A note on the job as the work goes; the key makes a note sent twice one note."""
+
+    body = TextAreaField(_l("Add a note"), id="job-note-body", validators=[max_length(2000)],
+                         description=_l("Like: 'Customer called, collar one size up.' Everyone in the shop sees it."))
+    idempotency_key = HiddenField(id="job-note-key", validators=[max_length(64)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.idempotency_key.data:
+            self.idempotency_key.data = secrets.token_urlsafe(24)
