@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, jsonify, render_template, session
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event, text
@@ -33,11 +33,12 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     db.init_app(app)
-    from .models.types import render_migration_item
+    from .models.types import include_schema_object, render_migration_item
 
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"),
         render_as_batch=True, compare_type=True, render_item=render_migration_item,
+        include_object=include_schema_object,
     )
     csrf.init_app(app)
     _configure_login(app)
@@ -53,6 +54,10 @@ def create_app(config: dict | None = None) -> Flask:
     register_template_helpers(app)
     _register_request_hooks(app)
     _register_error_pages(app)
+    from . import assets, compression
+
+    assets.init_app(app)  # static files under content-hashed names
+    compression.init_app(app)
 
     @app.get("/healthz")
     def healthz():
@@ -95,7 +100,8 @@ def _configure_login(app: Flask) -> None:
     login_manager.login_message_category = "info"
     # Sessions live on the server (UserSession); a phone changing networks must not be logged out.
     login_manager.session_protection = "basic"
-    login_manager.user_loader(user_for_session_token)
+    # The user's membership of the shop they work in comes in the same query (see tenancy.load_current_shop).
+    login_manager.user_loader(lambda token: user_for_session_token(token, shop_id=session.get("shop_id")))
 
 
 def _configure_babel(app: Flask) -> None:

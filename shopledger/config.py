@@ -31,10 +31,40 @@ DEFAULTS = {
     "INVITATION_LIFETIME_DAYS": 7,
     "LOGO_MAX_BYTES": 2 * 1024 * 1024,
     "PHOTO_MAX_BYTES": 10 * 1024 * 1024,
+    # Data: the customers import, and the shop's backups (see services/csv_import.py and services/backup.py).
+    "IMPORT_MAX_BYTES": 2 * 1024 * 1024,
+    "IMPORT_MAX_ROWS": 5000,
+    "BACKUP_KEEP": 7,
+    "BACKUP_MAX_BYTES": 512 * 1024 * 1024,
+    "BACKUP_MAX_UNPACKED_BYTES": 4 * 1024 * 1024 * 1024,
+    "BACKUP_MAX_MEMBERS": 200_000,
     "TRUSTED_PROXIES": 0,
     "HUEY_URL": "",
     "LOG_LEVEL": "INFO",
+    # Email (see services/mail.py). Without SMTP_HOST and MAIL_FROM, messages are held in the outbox.
+    "SMTP_HOST": "",
+    "SMTP_PORT": 587,
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_SECURITY": "starttls",  # starttls, ssl (implicit TLS, usually port 465) or none (a local relay)
+    "SMTP_TIMEOUT": 30,
+    "MAIL_FROM": "",
+    # Where the app is reached, for the links in emails and shared messages: never the request's Host.
+    "BASE_URL": "",
+    "PASSWORD_RESET_LIFETIME_MINUTES": 60,
+    "PASSWORD_RESET_WINDOW_SECONDS": 60 * 60,
+    "PASSWORD_RESET_PER_EMAIL": 3,
+    "PASSWORD_RESET_PER_ADDRESS": 10,
+    # Public links (services.links): failed look-ups from one address, over the window, before it waits.
+    "PUBLIC_LINK_THROTTLE_WINDOW_SECONDS": 15 * 60,
+    "PUBLIC_LINK_THROTTLE_PER_ADDRESS": 30,
+    # Reminders (services.reminders) go out from this hour of the shop's day (its time zone) onwards.
+    "REMINDER_HOUR": 9,
 }
+
+# Settings taken exactly as written, never parsed as JSON (a password "12345" stays text).
+TEXT_SETTINGS = frozenset({"SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "MAIL_FROM", "BASE_URL"})
+SMTP_SECURITY_CHOICES = ("starttls", "ssl", "none")
 
 # Variables read from the environment under their own, conventional names.
 PLAIN_ENVIRONMENT = ("SECRET_KEY", "DATABASE_URL", "HUEY_URL", "SHOPLEDGER_ENV", "LOG_LEVEL")
@@ -53,11 +83,14 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
     settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["DATABASE_URL"])
     settings["HUEY_SQLITE_PATH"] = str(Path(instance_path) / "huey.db")
     settings["UPLOAD_FOLDER"] = settings.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads")
+    settings["IMPORT_FOLDER"] = settings.get("IMPORT_FOLDER") or str(Path(instance_path) / "imports")
+    settings["BACKUP_FOLDER"] = settings.get("BACKUP_FOLDER") or str(Path(instance_path) / "backups")
 
     production = settings["SHOPLEDGER_ENV"] == "production"
     settings.setdefault("SESSION_COOKIE_SECURE", production)
     settings.setdefault("REMEMBER_COOKIE_SECURE", settings["SESSION_COOKIE_SECURE"])
     settings.setdefault("PREFERRED_URL_SCHEME", "https" if settings["SESSION_COOKIE_SECURE"] else "http")
+    _check_mail_settings(settings, production=production)
     if not settings.get("SECRET_KEY"):
         if production:
             raise ConfigError(
@@ -66,6 +99,26 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
             )
         settings["SECRET_KEY"] = _instance_secret_key(instance_path)
     return settings
+
+
+def _check_mail_settings(settings: dict, *, production: bool) -> None:
+    """Refuse mail settings that cannot work; outside production, links point at the development server."""
+    settings["SMTP_SECURITY"] = str(settings["SMTP_SECURITY"]).lower()
+    if settings["SMTP_SECURITY"] not in SMTP_SECURITY_CHOICES:
+        raise ConfigError(f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY_CHOICES)}, "
+                          f"not {settings['SMTP_SECURITY']!r}.")
+    if settings["SMTP_HOST"] and not settings["MAIL_FROM"]:
+        raise ConfigError("SMTP_HOST is set but MAIL_FROM is not: set SHOPLEDGER_MAIL_FROM to the address "
+                          "the messages are sent from, like shopledger@example.com.")
+    base_url = str(settings["BASE_URL"]).rstrip("/")
+    if base_url and not base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"BASE_URL must start with https:// (or http://), not {base_url!r}.")
+    if not base_url and not production:
+        base_url = "http://127.0.0.1:5000"
+    if not base_url and settings["SMTP_HOST"]:
+        raise ConfigError("SMTP_HOST is set but BASE_URL is not: set SHOPLEDGER_BASE_URL to the address people "
+                          "open ShopLedger at, like https://shop.example.com, for the links in emails.")
+    settings["BASE_URL"] = base_url
 
 
 def normalise_database_url(url: str) -> str:
@@ -84,10 +137,14 @@ def _prefixed_environment() -> dict:
     for key, value in os.environ.items():
         if not key.startswith("SHOPLEDGER_") or key == "SHOPLEDGER_ENV":
             continue
+        name = key[len("SHOPLEDGER_"):]
+        if name in TEXT_SETTINGS:
+            settings[name] = value
+            continue
         try:
-            settings[key[len("SHOPLEDGER_"):]] = json.loads(value)
+            settings[name] = json.loads(value)
         except ValueError:
-            settings[key[len("SHOPLEDGER_"):]] = value
+            settings[name] = value
     return settings
 
 

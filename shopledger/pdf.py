@@ -305,8 +305,11 @@ def customer_locale(shop: Shop, customer: Customer) -> str:
 
 def invoice_document(shop: Shop, invoice: Invoice, *, today: date) -> PdfDocument:
     """The invoice as its customer reads it: lines, the stored totals, what is paid and what is still due."""
-    paid_minor = invoices.paid_amounts([invoice.id]).get(invoice.id, 0)
-    row = invoices.InvoiceRow(invoice, paid_minor, invoices.display_status(invoice, paid_minor, today))
+    paid_minor = invoices.paid_minor(invoice)
+    status = invoices.display_status(invoice, paid_minor, today)
+    if status == DisplayStatus.SENT:
+        status = DisplayStatus.ISSUED  # that it was sent is the shop's business, not the customer's
+    row = invoices.InvoiceRow(invoice, paid_minor, status)
     replaces = db.session.get(Invoice, invoice.replaces_id) if invoice.replaces_id else None
     lines = list(invoice.lines)
     logo = logo_for(shop)

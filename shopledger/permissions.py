@@ -33,6 +33,18 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "payments.void": frozenset({OWNER, MANAGER}),
     "reports.view": frozenset({OWNER, MANAGER}),
     "backup.manage": frozenset({OWNER}),
+    # The Export page's CSVs hold every customer's phone and the whole book; the import adds customers and
+    # their balances in bulk: the people who run the shop, not everyone at the counter.
+    "data.export": frozenset({OWNER, MANAGER}),
+    "data.import": frozenset({OWNER, MANAGER}),
+    # The email outbox: messages waiting to be sent, held without SMTP, or failed.
+    "outbox.view": frozenset({OWNER, MANAGER}),
+    "outbox.send": frozenset({OWNER, MANAGER}),
+    # Sending invoice, receipt and statement links, reminding by hand, stopping a link.
+    "links.share": frozenset({OWNER, MANAGER, STAFF}),
+    "reminders.view": EVERYONE,
+    # The day's summary goes to the owner and the managers.
+    "notifications.view": frozenset({OWNER, MANAGER}),
 }
 
 ROLE_LABELS = {

@@ -17,7 +17,7 @@ from shopledger import create_app
 from shopledger.extensions import db as _db
 from shopledger.tasks import huey
 
-pytest_plugins = ["tests.factories"]
+pytest_plugins = ["tests.factories", "tests.mail.server"]  # server: the loopback SMTP server (smtp_server)
 
 TEST_PASSWORD = "correct horse battery"
 CSRF_PATTERN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
@@ -114,7 +114,19 @@ def db(app):
     with app.app_context():
         yield _db
         _db.session.remove()
-        _empty_tables()
+        try:
+            _check_stored_amounts()
+        finally:
+            _empty_tables()
+
+
+def _check_stored_amounts() -> None:
+    """Whatever a test did, the stored sums (invoice paid, customer balance) still match the rows."""
+    from shopledger.services import ledger
+
+    mismatches = ledger.stored_amount_mismatches()
+    _db.session.remove()
+    assert not mismatches, f"stored amounts out of step with the rows: {mismatches}"
 
 
 def _empty_tables() -> None:

@@ -136,6 +136,36 @@ def _new_payment(team: ShopWithTeam):
     return _commit(payment)
 
 
+def _new_outbox_message(team: ShopWithTeam):
+    from shopledger.services import mail
+
+    return _commit(mail.queue_email(
+        team.shop, to_address=f"customer{next(_serial)}@example.com", to_name=f"Customer of {team.shop.name}",
+        subject=f"Invoice from {team.shop.name}", text=f"From {team.shop.name}: https://example.com/x\n",
+        html=f"<p>From {team.shop.name}</p>", kind="invoice", locale="en", created_by=team.owner,
+    ))
+
+
+def _new_backup(team: ShopWithTeam) -> str:
+    from shopledger.services import backup
+
+    return backup.store_backup(team.shop, kind="manual").name
+
+
+def _backup_archive(team: ShopWithTeam) -> bytes:
+    from shopledger.services import backup
+
+    target = io.BytesIO()
+    backup.write_archive(team.shop, target)
+    return target.getvalue()
+
+
+def _new_share_link(team: ShopWithTeam):
+    from shopledger.services import links
+
+    return _commit(links.link_for_invoice(team.shop, _new_invoice(team), by=team.owner))
+
+
 def _any(model_name: str, team: ShopWithTeam) -> int:
     """The id of one of the shop's rows that the world already has (a form must not add rows itself)."""
     from shopledger import models
@@ -155,6 +185,10 @@ SHOP_OBJECTS: dict[str, Callable[[ShopWithTeam], object]] = {
     "photo_id": lambda team: _new_photo(team).id,
     "invoice_id": lambda team: _new_invoice(team).id,
     "payment_id": lambda team: _new_payment(team).id,
+    "outbox_message_id": lambda team: _new_outbox_message(team).id,
+    "link_id": lambda team: _new_share_link(team).id,
+    "share_token": lambda team: _new_share_link(team).token,  # a public link to one of the shop's invoices
+    "backup_name": _new_backup,  # the name of one of the shop's kept backups (data.download_backup)
 }
 
 # Endpoints whose argument is a capability, not a shop's id: holding it is the permission, so "another
@@ -162,6 +196,17 @@ SHOP_OBJECTS: dict[str, Callable[[ShopWithTeam], object]] = {
 CAPABILITY_ENDPOINTS = {
     "auth.invitation": "whoever holds an invitation link may join the shop that made it; "
                        "see test_another_shops_invitation_link_joins_that_shop_and_nothing_else",
+    "auth.reset_password": "whoever holds a password reset link (sent to the account's email) may set that "
+                           "account's password; see tests/mail/test_password_reset.py",
+    **{endpoint: "whoever holds a link to an invoice, receipt or statement may see it (and its PDF, and its shop's "
+                 "logo); see tests/blueprints/test_public_routes.py"
+       for endpoint in ("public.show", "public.download", "public.logo")},
+}
+# What a capability link shows of the shop that made it, besides its name: a public invoice page says how to
+# pay the shop and how to reach it, and carries its logo. Never its members, address or anything else.
+CAPABILITY_SHOWS = {
+    endpoint: {"shop name", "phone", "phone as written", "payment instructions", "logo image"}
+    for endpoint in ("public.show", "public.download", "public.logo")
 }
 
 # What the endpoint's form would send, so that a route that forgot the shop or the role really acts
@@ -183,6 +228,7 @@ FORM_DATA: dict[str, Callable[[ShopWithTeam], dict]] = {
     "jobs.update": lambda team: {"title": _TAKEN_OVER},
     "jobs.move": lambda team: {"to": "completed"},
     "jobs.add_photos": lambda team: {"photos": (io.BytesIO(_png("black")), "photo.png")},
+    "jobs.add_note": lambda team: {"body": _TAKEN_OVER},
     "measurements.create": lambda team: {"name": _TAKEN_OVER, "fields": "Chest, in"},
     "measurements.update": lambda team: {"name": _TAKEN_OVER, "fields": "Chest, in"},
     "invoices.create": lambda team: {"customer_id": _any("Customer", team), **_INVOICE_FORM},
@@ -195,6 +241,11 @@ FORM_DATA: dict[str, Callable[[ShopWithTeam], dict]] = {
                                      "received_on": "2026-11-21", "allocate": "auto", "reference": _TAKEN_OVER},
     "payments.quick": lambda team: {"customer_id": _any("Customer", team), "amount": "999", "method": "cash"},
     "payments.void": lambda team: {"reason": _TAKEN_OVER},
+    "links.shared": lambda team: {"channel": "whatsapp"},
+    "reminders.remind": lambda team: {"channel": "whatsapp"},
+    "data.preview_import": lambda team: {"file": (io.BytesIO(f"Name,Phone\n{_TAKEN_OVER},{SHARED_PHONE}\n".encode()),
+                                                  "customers.csv")},
+    "data.restore": lambda team: {"archive": (io.BytesIO(_backup_archive(team)), "backup.zip")},
 }
 
 # Query strings that make a page list rows, so that a list or search that forgot the shop shows B's.
@@ -202,6 +253,15 @@ PAGE_QUERIES: dict[str, dict[str, str]] = {
     "customers.index": {"q": "Customer"},
     "customers.phone_check": {"phone": SHARED_PHONE},
     "invoices.index": {"q": "Customer"},
+    "data.download": {"what": "customers"},  # every customer's name and phone, as a CSV
+    # The reports list customers by name (by customer; aging lists them as of today without a query).
+    **{endpoint: {"from": "2026-01-01", "to": "2026-12-31", "by": "customer"}
+       for endpoint in ("reports.sales", "reports.sales_csv", "reports.sales_pdf")},
+    **{endpoint: {"from": "2026-01-01", "to": "2026-12-31", "by": "day"}
+       for endpoint in ("reports.payments", "reports.payments_csv", "reports.payments_pdf")},
+    **{endpoint: {"from": "2026-01-01", "to": "2026-12-31"}
+       for endpoint in ("reports.jobs", "reports.jobs_csv", "reports.jobs_pdf")},
+    "main.home": {"chart": "months"},
 }
 
 # Reachable without logging in. Every other endpoint must send a visitor to the login page.
@@ -210,7 +270,15 @@ PUBLIC_ENDPOINTS = {
     "auth.signup": "making a new account and shop",
     "auth.invitation": "an invitation link is opened before its holder has an account",
     "main.language": "the language toggle works before logging in",
+    "auth.forgot_password": "asking for a password reset link, logged out by definition",
+    "public.show": "a customer opens the link to their invoice, receipt or statement without an account",
+    "public.download": "the PDF of that invoice, receipt or statement",
+    "public.logo": "the logo of the shop that made the link, drawn on its page",
+    "auth.reset_password": "a password reset link is opened by someone who cannot log in",
     "healthz": "the load balancer's health check",
+    "pwa.manifest": "the web app manifest: the browser fetches it without cookies",
+    "pwa.service_worker": "the service worker's script, the same for everyone",
+    "pwa.offline": "the offline page, the same for everyone, kept by the service worker",
 }
 
 # Endpoints without @requires(...). Whatever shows or changes a shop's data carries a permission from
@@ -221,11 +289,15 @@ NO_PERMISSION_NEEDED = {
     "main.language": "the user's own language",
     "auth.login": "public", "auth.signup": "public", "auth.invitation": "a capability link",
     "auth.logout": "the user's own session",
+    "auth.forgot_password": "public", "auth.reset_password": "a capability link",
+    "public.show": "a capability link", "public.download": "a capability link", "public.logo": "a capability link",
     "account.edit": "the user's own profile", "account.password": "the user's own password",
     "shops.index": "the user's own memberships", "shops.new": "any user may make a shop",
     "shops.switch": "only among the user's own memberships",
     "settings.logo": "every member sees the shop's logo in the header",
     "healthz": "public",
+    "pwa.manifest": "public", "pwa.service_worker": "public", "pwa.offline": "public",
+    "pwa.session_state": "the member's own CSRF token, for sending what their phone kept offline",
 }
 
 
@@ -706,7 +778,8 @@ def test_anonymous_visitors_reach_only_public_endpoints(world, new_browser, app)
                     problems.append(f"{where} answered {_describe(got)}")
                 for name, side in (("A", a), ("B", b)):
                     # A capability link names the shop it lets one join (B's, here), and nothing more.
-                    named = {"shop name"} if name == "B" and case.endpoint in CAPABILITY_ENDPOINTS else set()
+                    named = (CAPABILITY_SHOWS.get(case.endpoint, {"shop name"})
+                             if name == "B" and case.endpoint in CAPABILITY_ENDPOINTS else set())
                     leaked = _leaks(got, side, allowed=frozenset(named))
                     if leaked:
                         problems.append(f"{where} shows shop {name}'s {', '.join(leaked)}")

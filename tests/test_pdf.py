@@ -441,3 +441,12 @@ def test_a_visitor_is_sent_to_log_in(db, team, ali, client):
     invoice = issued(db, team, ali)
     response = client.get(f"/invoices/{invoice.id}/pdf")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_sent_invoice_reads_as_issued_to_its_customer(db, team, ali):
+    invoice = issued(db, team, ali, terms=PaymentTerms.NET_30)
+    invoice.sent_at = clock.now()
+    db.session.commit()
+    assert invoices.display_status(invoice, 0, TODAY) == invoices.DisplayStatus.SENT  # what the shop sees
+    html = pdf.invoice_document(team.shop, invoice, today=TODAY).html
+    assert "status-issued" in html and "status-sent" not in html

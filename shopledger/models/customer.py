@@ -13,8 +13,6 @@ from .types import UTCDateTime, utcnow
 class Customer(db.Model):
     __tablename__ = "customers"
     __table_args__ = (
-        # The list: a shop's active (or archived) customers, most recent activity first.
-        sa.Index("ix_customers_shop_archived_activity", "shop_id", "archived_at", "last_activity_at", "id"),
         sa.Index("ix_customers_shop_phone", "shop_id", "phone_national"),
         # Performance (0004): the same-phone warning looks customers up by their E.164 number.
         sa.Index("ix_customers_shop_phone_e164", "shop_id", "phone"),
@@ -22,6 +20,9 @@ class Customer(db.Model):
         # name or phone search checks every customer in the index without reading their rows.
         sa.Index("ix_customers_shop_archived_activity_search", "shop_id", "archived_at", "last_activity_at", "id",
                  "phone_national", "name_folded"),
+        # Performance (0005): who owes what, largest first, and what the shop is owed in all.
+        sa.Index("ix_customers_owing", "shop_id", "balance_minor",
+                 sqlite_where=sa.text("balance_minor > 0"), postgresql_where=sa.text("balance_minor > 0")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,7 +36,11 @@ class Customer(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), default="")
     address: Mapped[str] = mapped_column(sa.String(500), default="")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+    # Issued invoices less live payments (negative: their credit), kept in step by services.invoices and
+    # services.payments in the same transaction as the change (see migration 0005).
+    balance_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     preferred_locale: Mapped[str] = mapped_column(sa.String(8), default="en")
+    reminders_opted_out: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -46,6 +46,11 @@ class Invoice(db.Model):
         sa.Index("ix_invoices_shop_status_due_total", "shop_id", "status", "due_date", "total_minor"),
         # Performance (0004): deleting a draft sets replaces_id to NULL where it pointed at it.
         sa.Index("ix_invoices_replaces_id", "replaces_id"),
+        # Performance (0005): the open invoices (issued, not fully paid), newest first: the list's overdue
+        # rows come first, read from here without a pass over the paid ones.
+        sa.Index("ix_invoices_open", "shop_id", "issue_date", "id",
+                 sqlite_where=sa.text("status = 'issued' AND paid_minor < total_minor"),
+                 postgresql_where=sa.text("status = 'issued' AND paid_minor < total_minor")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,12 +68,19 @@ class Invoice(db.Model):
     subtotal_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # lines after their own discounts
     tax_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     total_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # What live allocations have paid on it, kept in step by services.payments (see migration 0005).
+    paid_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     replaces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoices.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # Last sent to the customer (by email, or shared on WhatsApp or SMS): services.links.
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # Last opened by the customer from a link (services.links): the list shows "viewed" without a query.
+    viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     void_reason: Mapped[str] = mapped_column(sa.String(500), default="")
@@ -109,6 +121,18 @@ class InvoiceLine(db.Model):
     total_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+
+class InvoiceTotals(db.Model):
+    """What the invoices list's summary shows with no filter, kept in step by services.ledger (0005)."""
+
+    __tablename__ = "invoice_totals"
+
+    shop_id: Mapped[int] = mapped_column(sa.ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True,
+                                         autoincrement=False)
+    invoice_count: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # drafts and voids too
+    total_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # every invoice but the void ones
+    due_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # what is left to pay on issued ones
 
 
 class InvoiceCounter(db.Model):

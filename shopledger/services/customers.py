@@ -5,6 +5,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
@@ -18,7 +19,7 @@ from .phones import parse_phone, search_digits
 PER_PAGE = 25
 # Far beyond any shop; keeps a hand-typed ?page=99999999999999999999 from overflowing the OFFSET.
 MAX_PAGE = 100_000
-EDITABLE_FIELDS = ("name", "phone", "email", "address", "notes", "preferred_locale")
+EDITABLE_FIELDS = ("name", "phone", "email", "address", "notes", "preferred_locale", "reminders_opted_out")
 LOCALES = ("en", "ur")
 NAME_MAX, EMAIL_MAX, ADDRESS_MAX, NOTES_MAX = 120, 254, 500, 5000
 
@@ -56,10 +57,8 @@ def list_customers(shop: Shop, *, query: str = "", page: int = 1, per_page: int 
     in any of its spellings. One indexed query; no count, so the page costs the same at 30,000 customers.
     """
     page = min(max(1, page), MAX_PAGE)
-    statement = sa.select(Customer).where(
-        Customer.shop_id == shop.id,
-        Customer.archived_at.is_not(None) if archived else Customer.archived_at.is_(None),
-    )
+    of_shop = Customer.shop_id == shop.id
+    conditions = [Customer.archived_at.is_not(None) if archived else Customer.archived_at.is_(None)]
     query = " ".join((query or "").split())
     if query:
         words = fold(query).split()
@@ -67,7 +66,14 @@ def list_customers(shop: Shop, *, query: str = "", page: int = 1, per_page: int 
         digits = search_digits(query, shop.country)
         if digits:
             matches.append(Customer.phone_national.contains(digits, autoescape=True))
-        statement = statement.where(sa.or_(*matches) if matches else sa.false())
+        conditions.append(sa.or_(*matches) if matches else sa.false())
+        candidates = _search_candidates(words, digits)
+        if candidates is not None:
+            conditions.append(Customer.id.in_(candidates))
+            # "+ 0" keeps SQLite from walking the shop's whole list in order (its index on shop_id) and
+            # checking each customer against the candidates: it reads the few candidates and sorts them.
+            of_shop = (Customer.shop_id + 0) == shop.id
+    statement = sa.select(Customer).where(of_shop, *conditions)
     rows = list(
         db.session.scalars(
             statement.order_by(Customer.last_activity_at.desc(), Customer.id.desc())
@@ -77,6 +83,32 @@ def list_customers(shop: Shop, *, query: str = "", page: int = 1, per_page: int 
     )
     return CustomerPage(customers=rows[:per_page], page=page, has_previous=page > 1,
                         has_next=len(rows) > per_page, query=query)
+
+
+# The trigram index (migration 0005) can look up a piece of text of three characters or more.
+TRIGRAM = 3
+
+
+def _search_candidates(words: list[str], digits: str):
+    """On SQLite, the ids the FTS5 trigram table finds for a search: a superset of the matches, which the
+    exact conditions then narrow, so that a search reads the matching customers, not all of them. (FTS5
+    uses its index only for a LIKE without ESCAPE: a typed % or _ may widen the candidates, never the
+    result.) None
+    when the index cannot narrow it (a word under three letters) or is not needed (PostgreSQL's planner
+    uses its trigram index for the LIKE conditions themselves)."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return None
+    name_words = [word for word in words if len(word) >= TRIGRAM]
+    by_name = (sa.select(sa.column("rowid")).select_from(sa.table("customer_search"))
+               .where(*(sa.column("name_folded").like(f"%{word}%") for word in name_words))
+               if name_words and len(name_words) == len(words) else None)
+    by_phone = (sa.select(sa.column("rowid")).select_from(sa.table("customer_search"))
+                .where(sa.column("phone_national").like(f"%{digits}%"))
+                if digits and len(digits) >= TRIGRAM else None)
+    if (words and by_name is None) or (digits and by_phone is None):
+        return None  # one of the ways to match would go unsearched: read every customer instead
+    parts = [part for part in (by_name, by_phone) if part is not None]
+    return sa.union(*parts) if len(parts) > 1 else parts[0]
 
 
 def _too_long(field: str, limit: int) -> DomainError:
@@ -118,6 +150,8 @@ def _clean(shop: Shop, values: dict) -> dict:
         if locale not in LOCALES:
             raise DomainError(_("Choose a language from the list."), field="preferred_locale")
         cleaned["preferred_locale"] = locale
+    if "reminders_opted_out" in values:
+        cleaned["reminders_opted_out"] = bool(values["reminders_opted_out"])
     return cleaned
 
 
@@ -131,6 +165,22 @@ def customers_with_phone(shop: Shop, phone: str, *, except_id: int | None = None
     return list(db.session.scalars(statement.order_by(Customer.id)))
 
 
+def with_phone_twins(shop: Shop, customer_id: int) -> tuple[Customer, list[Customer]] | None:
+    """One of the shop's customers with the others who share their phone (customers_with_phone), in one
+    query; None when the shop has no such customer."""
+    twin = aliased(Customer)
+    rows = db.session.execute(
+        sa.select(Customer, twin)
+        .outerjoin(twin, sa.and_(twin.shop_id == Customer.shop_id, twin.phone == Customer.phone,
+                                 Customer.phone != "", twin.id != Customer.id))
+        .where(Customer.shop_id == shop.id, Customer.id == customer_id)
+        .order_by(twin.id)
+    ).all()
+    if not rows:
+        return None
+    return rows[0][0], [found for _customer, found in rows if found is not None]
+
+
 def customers_with_typed_phone(shop: Shop, typed: str, *, except_id: int | None = None) -> list[Customer]:
     """Other customers with the number as typed so far; nothing while it is not yet a whole number."""
     try:
@@ -141,10 +191,11 @@ def customers_with_typed_phone(shop: Shop, typed: str, *, except_id: int | None 
 
 
 def create_customer(shop: Shop, *, by: User, name: str, phone: str = "", email: str = "", address: str = "",
-                    notes: str = "", preferred_locale: str | None = None) -> Customer:
+                    notes: str = "", preferred_locale: str | None = None,
+                    reminders_opted_out: bool = False) -> Customer:
     """Add a customer to the shop."""
     cleaned = _clean(shop, dict(name=name, phone=phone, email=email, address=address, notes=notes,
-                                preferred_locale=preferred_locale))
+                                preferred_locale=preferred_locale, reminders_opted_out=reminders_opted_out))
     customer = Customer(shop_id=shop.id, **cleaned)
     db.session.add(customer)
     db.session.flush()

@@ -422,13 +422,20 @@ def facts_for(shop: Shop, *, invoice: Invoice | None = None, payment: Payment | 
     else:
         where = [ShareLink.kind == LinkKind.STATEMENT, ShareLink.customer_id == customer.id]
         said = [CustomerMessage.customer_id == customer.id, CustomerMessage.kind == MessageKind.STATEMENT]
-    views, last_viewed = db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(ShareLink.view_count), 0), sa.func.max(ShareLink.last_viewed_at))
-        .where(ShareLink.shop_id == shop.id, *where)
+    # One query (the panel is on busy pages): the sums as subqueries, the newest link and message joined on.
+    links = sa.and_(ShareLink.shop_id == shop.id, *where)
+    views = sa.select(sa.func.coalesce(sa.func.sum(ShareLink.view_count), 0)).where(links).scalar_subquery()
+    last_viewed = sa.select(sa.func.max(ShareLink.last_viewed_at)).where(links).scalar_subquery()
+    newest_id = sa.select(ShareLink.id).where(links).order_by(ShareLink.id.desc()).limit(1).scalar_subquery()
+    message_id = (sa.select(CustomerMessage.id).where(CustomerMessage.shop_id == shop.id, *said)
+                  .order_by(CustomerMessage.id.desc()).limit(1).scalar_subquery())
+    one_row = sa.select(sa.literal(1).label("one")).subquery()
+    views, last_viewed, newest, last_message = db.session.execute(
+        sa.select(views.label("views"), sa.type_coerce(last_viewed, ShareLink.last_viewed_at.type).label("last"),
+                  ShareLink, CustomerMessage)
+        .select_from(one_row)
+        .outerjoin(ShareLink, ShareLink.id == newest_id)
+        .outerjoin(CustomerMessage, CustomerMessage.id == message_id)
     ).one()
-    newest = db.session.scalar(sa.select(ShareLink).where(ShareLink.shop_id == shop.id, *where)
-                               .order_by(ShareLink.id.desc()).limit(1))
-    last_message = db.session.scalar(sa.select(CustomerMessage).where(CustomerMessage.shop_id == shop.id, *said)
-                                     .order_by(CustomerMessage.id.desc()).limit(1))
     return LinkFacts(link=newest, live=bool(newest and newest.is_live(now)), views=int(views),
                      last_viewed_at=last_viewed, last_message=last_message)
