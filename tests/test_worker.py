@@ -53,7 +53,8 @@ def test_a_consumer_on_redis_runs_the_same_tasks(app, db, tmp_path):
 
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     try:
-        redis.Redis.from_url(url).ping()
+        with redis.Redis.from_url(url) as client:
+            client.ping()
     except redis.exceptions.ConnectionError:
         pytest.skip(f"no Redis at {url} (CI has one on 127.0.0.1:6379)")
     db.session.add(LoginAttempt(email="old@example.com", address="x", created_at=utcnow() - timedelta(days=1)))
@@ -77,6 +78,7 @@ def test_a_consumer_on_redis_runs_the_same_tasks(app, db, tmp_path):
         consumer.wait(timeout=30)
         log.close()
         queue.flush()
+        queue.storage.pool.disconnect()
     assert outcome["login_attempts"] == 1, (tmp_path / "consumer.log").read_text()
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt)) == 0
