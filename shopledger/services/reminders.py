@@ -24,11 +24,12 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import db
 from ..models import (
-    Customer, CustomerMessage, Invoice, InvoiceStatus, Job, JobStatus, MarkKind, Membership, MessageChannel,
+    Customer, CustomerMessage, Invoice, Job, JobStatus, MarkKind, Membership, MessageChannel,
     MessageKind, Notification, ReminderMark, Role, ShareLink, Shop, User,
 )
 from . import clock, links
 from .errors import DomainError
+from .invoices import OPEN_INVOICE  # issued, not fully paid: read from the partial index
 
 DEFAULT_STAGES = (1, 7, 14)
 MAX_STAGES = 6
@@ -153,8 +154,7 @@ def due_reminders(shop: Shop, *, now: datetime, customer_id: int | None = None) 
         sa.select(Invoice)
         .join(Customer, Customer.id == Invoice.customer_id)
         .options(contains_eager(Invoice.customer))
-        .where(Invoice.shop_id == shop.id, Invoice.status == InvoiceStatus.ISSUED, Invoice.due_date < today,
-               Invoice.paid_minor < Invoice.total_minor, Customer.archived_at.is_(None),
+        .where(Invoice.shop_id == shop.id, OPEN_INVOICE, Invoice.due_date < today, Customer.archived_at.is_(None),
                Customer.reminders_opted_out.is_(False))
         .order_by(Invoice.customer_id, Invoice.due_date, Invoice.id)
     )
@@ -417,8 +417,7 @@ def digest_for(shop: Shop, *, today: date, since: date | None = None) -> Digest:
     first_due = max(since or today - timedelta(days=1), today - timedelta(days=DIGEST_LOOKBACK_DAYS))
     invoices_overdue = list(db.session.scalars(
         sa.select(Invoice).options(joinedload(Invoice.customer))
-        .where(Invoice.shop_id == shop.id, Invoice.status == InvoiceStatus.ISSUED,
-               Invoice.due_date >= first_due, Invoice.due_date < today, Invoice.paid_minor < Invoice.total_minor)
+        .where(Invoice.shop_id == shop.id, OPEN_INVOICE, Invoice.due_date >= first_due, Invoice.due_date < today)
         .order_by(Invoice.due_date, Invoice.id)
     ))
     return Digest(

@@ -27,6 +27,7 @@ from ..models import (
     PaymentMethod,
     Shop,
 )
+from .invoices import OPEN_INVOICE  # issued, not fully paid, in ix_invoices_open's own words
 
 # The widest period a report covers, and the widest shown day by day.
 MAX_PERIOD_DAYS = 3660
@@ -34,9 +35,6 @@ MAX_DAILY_DAYS = 366
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2199, 12, 31)
 
-# The open invoices (issued, not fully paid) in ix_invoices_open's own words: the status a literal, not a
-# parameter, so that a planner sees the query's condition implies the partial index's and reads only them.
-OPEN_INVOICE = sa.and_(Invoice.status == sa.literal_column("'issued'"), Invoice.paid_minor < Invoice.total_minor)
 
 SALES_GROUPS = ("day", "month", "customer")
 PAYMENT_GROUPS = ("method", "day", "month")
