@@ -48,10 +48,17 @@ class Asset:
 
 
 class AssetStore:
-    """Reads, hashes and compresses static files once, again only when a file changes on disk."""
+    """Reads, hashes and compresses static files once.
 
-    def __init__(self, folder: str | Path):
+    Watching, it looks at the file on disk on every use and reads it again when it changed (development,
+    where files are edited under a running server). Otherwise a file is read on first use and then served
+    from memory without touching the disk: a page names a dozen static files, and a release restarts the
+    processes anyway.
+    """
+
+    def __init__(self, folder: str | Path, *, watch: bool = True):
         self.folder = Path(folder).resolve()
+        self.watch = watch
         self._assets: dict[str, Asset] = {}
         self._lock = threading.RLock()  # a stylesheet loads the fonts it names
 
@@ -62,6 +69,8 @@ class AssetStore:
         return path
 
     def get(self, name: str) -> Asset | None:
+        if not self.watch and (asset := self._assets.get(name)) is not None:
+            return asset
         path = self.path(name)
         if path is None:
             return None
@@ -173,7 +182,7 @@ def _serve_static(filename: str):
 
 def init_app(app: Flask) -> None:
     """Serve static/ under hashed names and make url_for("static", ...) write them."""
-    app.extensions["shopledger_assets"] = AssetStore(app.static_folder)
+    app.extensions["shopledger_assets"] = AssetStore(app.static_folder, watch=app.debug)
     app.view_functions["static"] = _serve_static
 
     @app.url_defaults

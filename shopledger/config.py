@@ -10,7 +10,7 @@ class ConfigError(RuntimeError):
 
 DEFAULTS = {
     "SHOPLEDGER_ENV": "production",
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -21,6 +21,9 @@ DEFAULTS = {
     "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
     "WTF_CSRF_TIME_LIMIT": None,
     "WTF_CSRF_SSL_STRICT": True,
+    # WTForms has no Urdu catalogue and every message the forms show is the app's own, translated; enabled,
+    # Flask-WTF would read WTForms' catalogue from disk on every request that draws a form.
+    "WTF_I18N_ENABLED": False,
     "MAX_CONTENT_LENGTH": 24 * 1024 * 1024,
     "BABEL_DEFAULT_LOCALE": "en",
     "LANGUAGES": ("en", "ur"),
@@ -81,6 +84,9 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
 
     settings.setdefault("DATABASE_URL", f"sqlite:///{Path(instance_path) / 'shopledger.db'}")
     settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["DATABASE_URL"])
+    if not settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A server's connection can drop while pooled; a SQLite file cannot (and pinging costs every request).
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **settings["SQLALCHEMY_ENGINE_OPTIONS"]}
     settings["HUEY_SQLITE_PATH"] = str(Path(instance_path) / "huey.db")
     settings["UPLOAD_FOLDER"] = settings.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads")
     settings["IMPORT_FOLDER"] = settings.get("IMPORT_FOLDER") or str(Path(instance_path) / "imports")

@@ -119,6 +119,19 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals["khata_balance_words"] = lambda minor: balance_words(minor, money_filter)
     app.jinja_env.globals["khata_balance_state"] = balance_state
+    app.jinja_env.globals["svg_icon"] = svg_icon
+
+
+ICON = Markup('<svg class="icon%s" aria-hidden="true" focusable="false"><use href="%s#%s"></use></svg>')
+
+
+def svg_icon(name: str, flip: bool = False) -> Markup:
+    """An icon from the sprite (`icon` in _macros/ui.html). A function rather than a macro, with the sprite's
+    address looked up once a request: a page draws dozens of icons."""
+    sprite = g.get("icon_sprite_url")
+    if sprite is None:
+        sprite = g.icon_sprite_url = url_for("static", filename="icons/sprite.svg")
+    return ICON % (Markup(" flip") if flip else "", sprite, name)
 
 
 # A balance said in words, never by colour alone. Plain functions rather than macros: a list says it

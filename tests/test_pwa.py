@@ -89,6 +89,19 @@ def test_a_changed_file_gets_a_new_name(app, tmp_path):
     assert assets.hashed_name("fonts/a.woff2").split("/")[-1] in assets.get("site.css").body.decode()
 
 
+def test_outside_development_a_file_is_read_once_and_then_served_from_memory(app, tmp_path):
+    from shopledger.assets import AssetStore
+
+    (tmp_path / "app.js").write_text("one")
+    assets = AssetStore(tmp_path, watch=False)
+    first = assets.hashed_name("app.js")
+    (tmp_path / "app.js").write_text("two, longer")
+    # A running release never looks at the disk again for a file it has: a page names a dozen of them.
+    assert assets.hashed_name("app.js") == first and assets.get("app.js").body == b"one"
+    assert assets.hashed_name("missing.js") == "missing.js"
+    assert not app.debug and app.extensions["shopledger_assets"].watch is False
+
+
 # Compression
 
 

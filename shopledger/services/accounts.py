@@ -154,6 +154,21 @@ def start_session(user: User, *, user_agent: str = "") -> UserSession:
     return record
 
 
+@lru_cache(maxsize=1)
+def _session_statement() -> sa.Select:
+    """Built once: every request runs it, and building it costs more than running it."""
+    shop_id = sa.bindparam("shop_id", type_=sa.Integer)
+    return (
+        sa.select(UserSession, User, Membership)
+        .join(User, User.id == UserSession.user_id)
+        .outerjoin(Membership, sa.and_(Membership.user_id == User.id,
+                                       Membership.shop_id == sa.func.coalesce(shop_id, User.last_shop_id)))
+        .outerjoin(Shop, Shop.id == Membership.shop_id)
+        .options(contains_eager(Membership.shop))
+        .where(UserSession.token_hash == sa.bindparam("token_hash"), UserSession.revoked_at.is_(None))
+    )
+
+
 def user_for_session_token(token: str, *, shop_id: int | None = None) -> User | None:
     """Return the user of a live session, or None when it was ended or never existed.
 
@@ -162,15 +177,7 @@ def user_for_session_token(token: str, *, shop_id: int | None = None) -> User | 
     """
     if not token:
         return None
-    row = db.session.execute(
-        sa.select(UserSession, User, Membership)
-        .join(User, User.id == UserSession.user_id)
-        .outerjoin(Membership, sa.and_(Membership.user_id == User.id,
-                                       Membership.shop_id == sa.func.coalesce(shop_id, User.last_shop_id)))
-        .outerjoin(Shop, Shop.id == Membership.shop_id)
-        .options(contains_eager(Membership.shop))
-        .where(UserSession.token_hash == _hash_token(token), UserSession.revoked_at.is_(None))
-    ).first()
+    row = db.session.execute(_session_statement(), {"token_hash": _hash_token(token), "shop_id": shop_id}).first()
     if row is None:
         return None
     record, user, membership = row
