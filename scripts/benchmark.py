@@ -11,6 +11,11 @@ run of `wrk` (Debian: apt-get install wrk) at 16 connections; its latency distri
 summary requests/s. A child process runs the same pages in-process through the app's test client and
 counts the SQL statements each request sends (a before_cursor_execute listener), and times them alone.
 
+Each scale is measured twice (--page-cache both, the default): "cached", as the app runs, where a page
+asked for again while the shop has not changed is served from the page cache (shopledger/page_cache.py)
+and wrk's repeated requests are such pages; and "rendered", with the cache off, where every request reads
+the database and renders the page: what the first view after any change costs.
+
 It prints a table of page × scale (req/s, p99, SQL statements, in-process ms) against the targets, and
 the growth in cost from the smallest to the largest scale. Everything it starts (gunicorn, wrk, the
 seeding commands, the temporary folder, the PostgreSQL database) is stopped and removed at the end, on
@@ -42,6 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 OWNER_EMAIL = "owner@noortailors.example.com"
 OWNER_PASSWORD = "demo-khata-2026"
 TARGET_RPS, TARGET_P99_MS, TARGET_SQL, TARGET_GROWTH = 500.0, 50.0, 5, 1.3
+# The page cache (shopledger/page_cache.py) on, as it runs by default, and off: every request rendered.
+PAGE_CACHE_MODES = {"cached": {}, "rendered": {"SHOPLEDGER_PAGE_CACHE_MB": "0"}}
 RESERVED_DATABASES = {"postgres", "template0", "template1", "test", "shopledger_ci", "shopledger",
                       "shopledger_test"}
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
@@ -222,20 +229,23 @@ def log_in_over_http(base: str, deadline: Deadline) -> str:
     except urllib.error.HTTPError as answer:
         if answer.code != 303:
             raise RuntimeError(f"logging in answered {answer.code}") from None
+    # A page, as the browser goes on to: it keeps whatever cookie that answer sets.
+    opener.open(f"{base}/customers", timeout=deadline.left(30)).read()
     cookies = {cookie.name: cookie.value for cookie in jar}
     if "shopledger_session" not in cookies:
         raise RuntimeError("no session cookie after logging in")
     return "; ".join(f"{name}={value}" for name, value in cookies.items())
 
 
-def fetch_status(url: str, cookie: str, htmx: bool, deadline: Deadline) -> tuple[int, int]:
+def fetch_status(url: str, cookie: str, htmx: bool, deadline: Deadline) -> tuple[int, int, str]:
+    """The status, the size and the X-Page-Cache header (hit or miss) of one request."""
     headers = {"Cookie": cookie, **({"HX-Request": "true"} if htmx else {})}
     opener = urllib.request.build_opener(_NoRedirect())
     try:
         with opener.open(urllib.request.Request(url, headers=headers), timeout=deadline.left(60)) as answer:
-            return answer.status, len(answer.read())
+            return answer.status, len(answer.read()), answer.headers.get("X-Page-Cache", "")
     except urllib.error.HTTPError as answer:
-        return answer.code, 0
+        return answer.code, 0, ""
 
 
 # --- wrk ---------------------------------------------------------------------------------------------------
@@ -422,45 +432,59 @@ def bench_scale(scale: float, args, deadline: Deadline, log) -> ScaleResult:
                 shutil.copyfile(instance / "shopledger.db", cached)
                 cached.with_suffix(".json").write_text(json.dumps({"seed_seconds": result.seed_seconds}))
         pages, result.info = pages_for(database_url)
+        for mode in args.page_cache_modes:
+            measure_pages(scale, mode, pages, {**env, **PAGE_CACHE_MODES[mode]}, result, args, deadline, log)
+    return result
 
-        log(f"scale {scale:g}: counting SQL statements in-process …")
-        spec = {"pages": [asdict(page) for page in pages], "seconds": 5, "scale": f"{scale:g}",
-                "profile_dir": args.profile_dir}
-        try:
-            counted = json.loads(run([python, __file__, "--in-process", json.dumps(spec)], env=env,
-                                     deadline=deadline, cap=args.in_process_minutes * 60).strip().splitlines()[-1])
-        except Timeout as problem:
-            deadline.left()  # past the whole run's limit: stop here
-            log(f"scale {scale:g}: no SQL counts ({problem}); measuring the load anyway")
-            counted = {}
 
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = _start([python, "-m", "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
-                         "--log-level", "warning", "--timeout", "60", "wsgi:app"], env=env, cwd=ROOT)
-        stack.callback(_stop, server)
+def measure_pages(scale: float, mode: str, pages: list[Page], env: dict, result: ScaleResult, args,
+                  deadline: Deadline, log) -> None:
+    """The pages under load with the page cache on (each page asked for again, as wrk does, is a kept one)
+    or off (every request renders the page from the database)."""
+    python = sys.executable
+    suffix = "" if mode == "cached" else f"_{mode}"
+    log(f"scale {scale:g}, {mode}: counting SQL statements in-process …")
+    spec = {"pages": [asdict(page) for page in pages], "seconds": 5, "scale": f"{scale:g}-{mode}",
+            "profile_dir": args.profile_dir}
+    try:
+        counted = json.loads(run([python, __file__, "--in-process", json.dumps(spec)], env=env,
+                                 deadline=deadline, cap=args.in_process_minutes * 60).strip().splitlines()[-1])
+    except Timeout as problem:
+        deadline.left()  # past the whole run's limit: stop here
+        log(f"scale {scale:g}: no SQL counts ({problem}); measuring the load anyway")
+        counted = {}
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = _start([python, "-m", "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
+                     "--log-level", "warning", "--timeout", "60", "wsgi:app"], env=env, cwd=ROOT)
+    try:
         wait_until_serving(base, server, deadline)
         cookie = log_in_over_http(base, deadline)
-
         for page in pages:
-            entry = {"label": page.label, "path": page.path, "htmx": page.htmx, **counted.get(page.key, {})}
+            entry = {"label": page.label, "mode": mode, "path": page.path, "htmx": page.htmx,
+                     **counted.get(page.key, {})}
             if not args.show_statements:
                 entry.pop("statements", None)
-            status, size = fetch_status(base + page.path, cookie, page.htmx, deadline)
+            status, size, cache = fetch_status(base + page.path, cookie, page.htmx, deadline)
             entry["http_status"], entry["bytes"] = status, size
             if status != 200:
                 log(f"scale {scale:g}: {page.label}: HTTP {status}, not measured")
-                result.pages[page.key] = entry
+                result.pages[page.key + suffix] = entry
                 continue
             entry["busy_before"] = wait_for_quiet(args.quiet_below, args.quiet_wait, deadline, log)
             drive(base + page.path, cookie, page.htmx, args.warmup, args.connections, deadline)
+            # After the warm-up each worker has the page: say so, so a cached run that is not is seen.
+            entry["served_from_cache"] = fetch_status(base + page.path, cookie, page.htmx, deadline)[2] == "hit"
             entry["load_average"] = os.getloadavg()[0]
             entry.update(drive(base + page.path, cookie, page.htmx, args.duration, args.connections, deadline))
-            result.pages[page.key] = entry
-            log(f"scale {scale:g}: {page.label}: {entry['rps']:.0f} req/s, p99 {entry['p99_ms'] or 0:.1f} ms, "
+            result.pages[page.key + suffix] = entry
+            log(f"scale {scale:g}, {mode}: {page.label}: {entry['rps']:.0f} req/s, p99 {entry['p99_ms'] or 0:.1f} ms, "
                 f"{entry.get('sql', '?')} SQL, {entry.get('ms_median') or 0:.1f} ms alone "
-                f"(load {entry['load_average']:.2f}, {entry['busy_before']:.0f}% busy before; {entry['non_2xx']} non-2xx, {entry['socket_errors']} errors)")
-    return result
+                f"(load {entry['load_average']:.2f}, {entry['busy_before']:.0f}% busy before; {entry['non_2xx']} non-2xx, "
+                f"{entry['socket_errors']} errors; X-Page-Cache {'hit' if entry['served_from_cache'] else 'not hit'})")
+    finally:
+        _stop(server)
 
 
 # --- The report --------------------------------------------------------------------------------------------
@@ -489,6 +513,7 @@ def report(results: list[ScaleResult], args, started: datetime) -> str:
     for result in results:
         keys += [key for key in result.pages if key not in keys]
     labels = {key: next(r.pages[key]["label"].split(" (")[0] + (" (htmx)" if r.pages[key]["htmx"] else "")
+                        + (f", {r.pages[key]['mode']}" if len(args.page_cache_modes) > 1 else "")
                         for r in results if key in r.pages) for key in keys}
     lines = [
         (f"ShopLedger benchmark, {started:%Y-%m-%d %H:%M}, {args.database}, {os.cpu_count()} cores, "
@@ -496,6 +521,9 @@ def report(results: list[ScaleResult], args, started: datetime) -> str:
          f"(after {args.warmup:g}s warm-up)"),
         (f"Targets at scale 1: ≥ {TARGET_RPS:.0f} req/s, p99 < {TARGET_P99_MS:.0f} ms, ≤ {TARGET_SQL} SQL "
          f"statements; cost growth from the smallest to the largest scale ≤ {TARGET_GROWTH}×"),
+        "",
+        "Cached: the page cache on, each page asked for again (a kept page). Rendered: the cache off, every "
+        "request read and rendered.",
         "",
         "| Page | Scale | req/s | p99 ms | SQL | ms alone | load avg | busy before | target |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
@@ -561,8 +589,12 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--profile-dir", help="write a cProfile of 20 in-process requests per page here")
     parser.add_argument("--show-statements", action="store_true", help="keep each page's SQL in the JSON")
+    parser.add_argument("--page-cache", choices=("both", *PAGE_CACHE_MODES), default="both",
+                        help="measure with the page cache on (cached: a page asked for again is a kept one), off "
+                             "(rendered: every request renders), or both, one after the other")
     parser.add_argument("--in-process", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    args.page_cache_modes = list(PAGE_CACHE_MODES) if args.page_cache == "both" else [args.page_cache]
 
     if args.in_process:
         print(json.dumps(count_queries_in_process(json.loads(args.in_process))))

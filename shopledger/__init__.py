@@ -54,10 +54,11 @@ def create_app(config: dict | None = None) -> Flask:
     register_template_helpers(app)
     _register_request_hooks(app)
     _register_error_pages(app)
-    from . import assets, compression
+    from . import assets, compression, page_cache
 
     assets.init_app(app)  # static files under content-hashed names
     compression.init_app(app)
+    page_cache.init_app(app)
 
     @app.get("/healthz")
     def healthz():

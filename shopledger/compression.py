@@ -8,6 +8,7 @@ from flask import Flask, request
 from werkzeug.wrappers import Response
 
 from .assets import COMPRESSIBLE, accepted_encoding
+from .page_cache import page_cache
 
 # Below this a compressed body saves less than its headers cost.
 MIN_SIZE = 1024
@@ -34,12 +35,17 @@ def compress_response(response: Response) -> Response:
     if len(body) < MIN_SIZE:
         return response
     encoding = accepted_encoding()
-    if encoding == "br":
-        packed = brotli.compress(body, quality=BROTLI_QUALITY)
-    elif encoding == "gzip":
-        packed = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
-    else:
+    if encoding is None:
         return response
+    # A page served from the page cache keeps its compressed copies (shopledger/page_cache.py).
+    kept = getattr(response, "page_cache_entry", None)
+    packed = kept.compressed.get(encoding) if kept is not None else None
+    if packed is None:
+        packed = (brotli.compress(body, quality=BROTLI_QUALITY) if encoding == "br"
+                  else gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0))
+        if kept is not None:
+            kept.compressed[encoding] = packed
+            page_cache().grew(kept, len(packed))
     response.set_data(packed)
     response.headers["Content-Encoding"] = encoding
     if response.headers.get("ETag"):

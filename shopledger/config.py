@@ -61,6 +61,9 @@ DEFAULTS = {
     # Public links (services.links): failed look-ups from one address, over the window, before it waits.
     "PUBLIC_LINK_THROTTLE_WINDOW_SECONDS": 15 * 60,
     "PUBLIC_LINK_THROTTLE_PER_ADDRESS": 30,
+    # Rendered pages kept per process until the shop's data changes (shopledger/page_cache.py); 0 turns it off.
+    "PAGE_CACHE_MB": 32,
+    "PAGE_CACHE_SECONDS": 60,
     # Reminders (services.reminders) go out from this hour of the shop's day (its time zone) onwards.
     "REMINDER_HOUR": 9,
 }

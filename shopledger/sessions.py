@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import request, session
 from flask_login import login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from .models import User
 from .services import accounts
@@ -13,6 +14,7 @@ def log_in(user: User, *, remember: bool, shop_id: int | None = None) -> None:
     session.clear()
     accounts.start_session(user, user_agent=request.headers.get("User-Agent", ""))
     login_user(user, remember=remember)
+    generate_csrf()  # the new session's CSRF token, in the cookie the login answer sets
     if shop_id is not None:
         session["shop_id"] = shop_id
 

@@ -113,6 +113,7 @@ def _reset_schema() -> None:
 def db(app):
     with app.app_context():
         yield _db
+        app.extensions["shopledger_page_cache"].clear()
         _db.session.remove()
         try:
             _check_stored_amounts()

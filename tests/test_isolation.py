@@ -888,6 +888,12 @@ def test_another_shops_invitation_link_joins_that_shop_and_nothing_else(role, wo
     assert not audit["removed"] and {e["shop_id"] for e in audit["added"]} == {b.team.shop.id}, (
         f"accepting B's link wrote to another shop's audit trail: {audit}"
     )
+    shops_changed = changes.pop("shops", nothing)
+    assert [(s["id"], s["data_version"]) for s in shops_changed["added"]] == [
+        (s["id"], s["data_version"] + 1) for s in shops_changed["removed"]
+    ] and {s["id"] for s in shops_changed["added"]} == {b.team.shop.id}, (
+        f"accepting B's link changed a shop other than by raising B's data version: {shops_changed}"
+    )
     assert not changes, f"accepting B's link changed more than that:\n{_changes_text(changes)}"
 
     # Used now: to another member of A, and to a visitor, it is the same as a link that never was.

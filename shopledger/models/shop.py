@@ -37,6 +37,8 @@ class Shop(db.Model):
     reminder_stages: Mapped[str] = mapped_column(sa.String(40), default="1,7,14", server_default="1,7,14")
     balance_reminders: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Goes up with every committed change to the shop's rows; kept pages are keyed on it (page_cache.py).
+    data_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="shop", cascade="all, delete-orphan")
 

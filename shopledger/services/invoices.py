@@ -266,7 +266,8 @@ def next_number(shop: Shop, year: int) -> str:
     dialect = db.session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     db.session.execute(
-        insert(InvoiceCounter).values(shop_id=shop.id, year=year, last_number=0).on_conflict_do_nothing()
+        insert(InvoiceCounter).values(shop_id=shop.id, year=year, last_number=0).on_conflict_do_nothing(),
+        execution_options={"shop_id": shop.id},  # whose data, for the page cache (page_cache.py)
     )
     number = db.session.execute(
         sa.update(InvoiceCounter)

@@ -54,7 +54,7 @@ def add_to_invoice_totals(shop_id: int, *, count: int = 0, total_minor: int = 0,
         set_={"invoice_count": InvoiceTotals.invoice_count + statement.excluded.invoice_count,
               "total_minor": InvoiceTotals.total_minor + statement.excluded.total_minor,
               "due_minor": InvoiceTotals.due_minor + statement.excluded.due_minor},
-    ))
+    ), execution_options={"shop_id": shop_id})  # whose data changed, for the page cache's data version
 
 
 def invoice_totals(shop: Shop) -> InvoiceTotals:

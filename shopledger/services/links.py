@@ -200,7 +200,7 @@ def record_view(link: ShareLink, *, what: str = "page", now: datetime | None = N
     db.session.add(ShareLinkView(shop_id=link.shop_id, link_id=link.id, what=what, viewed_at=now))
     # One UPDATE, not read-modify-write: two openings at once both count.
     db.session.execute(
-        sa.update(ShareLink).where(ShareLink.id == link.id).values(
+        sa.update(ShareLink).where(ShareLink.shop_id == link.shop_id, ShareLink.id == link.id).values(
             view_count=ShareLink.view_count + 1, last_viewed_at=now,
             first_viewed_at=sa.func.coalesce(ShareLink.first_viewed_at, now),
         ).execution_options(synchronize_session=False)
@@ -208,7 +208,7 @@ def record_view(link: ShareLink, *, what: str = "page", now: datetime | None = N
     if link.kind == LinkKind.INVOICE:
         # On the invoice too, for the list; its updated_at stays: the invoice itself did not change.
         db.session.execute(
-            sa.update(Invoice).where(Invoice.id == link.invoice_id)
+            sa.update(Invoice).where(Invoice.shop_id == link.shop_id, Invoice.id == link.invoice_id)
             .values(viewed_at=now, updated_at=Invoice.updated_at)
             .execution_options(synchronize_session=False)
         )

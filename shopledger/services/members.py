@@ -88,7 +88,8 @@ def accept_invitation(invitation: Invitation, *, user: User) -> Membership:
     # Claim the link in one statement, so two people opening it at once cannot both join.
     claimed = db.session.execute(
         sa.update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+        .where(Invitation.shop_id == invitation.shop_id, Invitation.id == invitation.id,
+               Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
         .values(accepted_at=now, accepted_by_id=user.id)
         .execution_options(synchronize_session=False)
     ).rowcount

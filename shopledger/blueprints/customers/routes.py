@@ -9,6 +9,7 @@ from ...forms import show_domain_error
 from ...htmx import redirect_to, render, trigger, wants_fragment
 from ...i18n import isolated
 from ...models import Customer
+from ...page_cache import cached
 from ...permissions import requires
 from ...services import clock, customers, jobs, ledger, payments
 from ...services.errors import DomainError
@@ -47,6 +48,7 @@ def _form(page: str, form: CustomerForm, customer: Customer | None = None, statu
 @bp.get("")
 @shop_required
 @requires("customers.view")
+@cached
 def index():
     archived = request.args.get("archived") == "1"
     shop = current_shop()
@@ -58,6 +60,7 @@ def index():
 @bp.get("/owing")
 @shop_required
 @requires("customers.view")
+@cached
 def owing():
     shop = current_shop()
     order = "age" if request.args.get("order") == "age" else "amount"
@@ -104,6 +107,7 @@ def phone_check():
 @bp.get("/<int:customer_id>")
 @shop_required
 @requires("customers.view")
+@cached
 def show(customer_id: int):
     shop = current_shop()
     found = customers.with_phone_twins(shop, customer_id)
@@ -124,6 +128,7 @@ def show(customer_id: int):
 @bp.get("/<int:customer_id>/ledger", endpoint="ledger")
 @shop_required
 @requires("customers.view")
+@cached
 def ledger_fragment(customer_id: int):
     """The khata's entries, with the balance swapped out of band: redrawn after a sale or payment is recorded."""
     customer = get_for_shop_or_404(Customer, customer_id)

@@ -11,6 +11,7 @@ from ...forms import show_domain_error
 from ...htmx import redirect_to, render, trigger, wants_fragment
 from ...i18n import isolated
 from ...models import Customer, Invoice, Job
+from ...page_cache import cached
 from ...permissions import requires
 from ...services import clock, invoices, jobs
 from ...services.errors import DomainError
@@ -68,6 +69,7 @@ def _changed(response, invoice: Invoice):
 @bp.get("")
 @shop_required
 @requires("invoices.view")
+@cached
 def index():
     shop = current_shop()
     filters = ListFilters.from_args(request.args)

@@ -1,5 +1,4 @@
 """Forms for taking and editing a job, for moving it back, and for a note on it."""
-import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -8,6 +7,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 
 from ...forms import choices, max_length, optional_id
 from ...models import JobStatus
+from ...page_cache import per_render_token
 from ...services.jobs import JOB_STATUS_LABELS
 from ...services.money import MoneyError, parse_amount
 
@@ -77,4 +77,4 @@ class JobNoteForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.idempotency_key.data:
-            self.idempotency_key.data = secrets.token_urlsafe(24)
+            self.idempotency_key.data = per_render_token()

@@ -18,6 +18,7 @@ from ...forms import amount_as_text, choices, optional_id, show_domain_error
 from ...htmx import redirect_to, render, trigger, wants_fragment
 from ...i18n import isolated
 from ...models import Customer, Job, JobPhoto, JobStatus, MeasurementTemplate
+from ...page_cache import cached
 from ...permissions import requires
 from ...security import safe_next_path
 from ...services import clock, images, jobs, measurements, photos
@@ -64,6 +65,7 @@ def _measurement_values() -> dict:
 @bp.get("")
 @shop_required
 @requires("jobs.view")
+@cached
 def index():
     shop = current_shop()
     status = _status(request.args.get("status"))

@@ -5,6 +5,7 @@ from flask_login import current_user
 from ...extensions import db
 from ...htmx import render, wants_fragment
 from ...i18n import LOCALE_COOKIE
+from ...page_cache import cached
 from ...permissions import can
 from ...security import safe_next_path
 from ...services import clock, dashboard, mail, onboarding
@@ -14,6 +15,7 @@ from .charts import sales_chart
 
 
 @bp.get("/")
+@cached  # a member's dashboard; the redirects below are for no one the cache serves
 def home():
     # The front door: no "please log in" scolding for simply arriving.
     if not current_user.is_authenticated:

@@ -1,7 +1,6 @@
 """Forms for recording a payment (in full, or "received Rs X" in two taps) and for voiding one."""
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +20,7 @@ from wtforms.validators import InputRequired, ValidationError
 
 from ...forms import amount_as_text, choices, max_length, optional_id
 from ...models import Invoice, PaymentMethod
+from ...page_cache import per_render_token
 from ...services.money import MoneyError, parse_amount
 from ...services.payments import METHOD_LABELS
 
@@ -31,8 +31,9 @@ AUTO, CHOOSE = "auto", "choose"
 
 
 def new_idempotency_key() -> str:
-    """A fresh key for a form as it is drawn: the same key sent twice records one payment."""
-    return secrets.token_urlsafe(24)
+    """A fresh key for a form as it is drawn: the same key sent twice records one payment. (A page served
+    again from the page cache gets new ones: two tabs showing one kept page still record two payments.)"""
+    return per_render_token()
 
 
 def read_amount(text: str | None, currency: str) -> int | None:

@@ -12,6 +12,7 @@ from ...forms import choices, show_domain_error
 from ...htmx import redirect_to, render, trigger, wants_fragment
 from ...i18n import isolated
 from ...models import Customer, Invoice, Payment, PaymentMethod
+from ...page_cache import cached
 from ...permissions import requires
 from ...services import clock, jobs, ledger, payments
 from ...services.errors import DomainError
@@ -86,6 +87,7 @@ def _record(shop, customer: Customer, values: dict) -> Payment:
 @bp.get("")
 @shop_required
 @requires("payments.view")
+@cached
 def index():
     shop = current_shop()
     customers = payments.customers_with_payments(shop)
