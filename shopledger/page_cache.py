@@ -10,8 +10,8 @@ date. So each is kept under a key of all of those, and of the shop's **data vers
 - `shops.data_version` goes up in the same transaction as every change to the shop's rows. The session
   events below do it by themselves at commit: an object with a `shop_id` (or a Shop) that was inserted,
   changed or deleted names its shop; a change to a user names every shop they belong to; a bulk UPDATE,
-  DELETE or INSERT through the session names the request's shop, or every shop outside a request (a
-  background task, a command) where it cannot tell.
+  DELETE or INSERT through the session (or hand-written SQL that writes) names the shop its WHERE limits it
+  to, else the request's shop, else, outside a request (a background task, a command), every shop.
 - The request reads the version with the member's session, in the query it makes anyway
   (`accounts.user_for_session_token`), before it reads any data. A page kept under version V was therefore
   rendered from data at least as new as V, and a request that sees V + 1 no longer finds it.
@@ -24,6 +24,7 @@ Answers carry `X-Page-Cache: hit` or `miss`.
 """
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
@@ -37,7 +38,7 @@ from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.elements import BindParameter, TextClause
 from werkzeug.wrappers import Response
 
 # Headers an answer gets again from the after-request hooks, or that belong to one answer only.
@@ -79,8 +80,15 @@ def _note_flushed_objects(session: Session, flush_context) -> None:
             changed.add(state.dict.get("shop_id") or "unknown")
 
 
+_WRITING_SQL = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|MERGE)\b", re.IGNORECASE)
+
+
 def _note_bulk_statement(execute_state) -> None:
     if execute_state.execution_options.get("data_version_bump"):
+        return
+    if isinstance(execute_state.statement, TextClause):
+        if _WRITING_SQL.match(execute_state.statement.text):
+            _changes(execute_state.session).add("unknown")  # hand-written SQL: whose rows, we cannot tell
         return
     if not (execute_state.is_update or execute_state.is_delete or execute_state.is_insert):
         return

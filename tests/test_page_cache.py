@@ -274,6 +274,17 @@ def test_a_bulk_change_that_names_no_shop_outside_a_request_raises_every_version
     assert all(version(shop_id) == before[shop_id] + 1 for shop_id in before)
 
 
+def test_hand_written_sql_that_writes_raises_every_version_outside_a_request(two_shops):
+    a, b = two_shops
+    before = {shop.id: version(shop.id) for shop in (a.shop, b.shop)}
+    _db.session.execute(sa.text("SELECT count(*) FROM customers")).scalar()
+    _db.session.commit()
+    assert all(version(shop_id) == before[shop_id] for shop_id in before), "a read is not a change"
+    _db.session.execute(sa.text("UPDATE customers SET notes = '' WHERE name = 'nobody'"))
+    _db.session.commit()
+    assert all(version(shop_id) == before[shop_id] + 1 for shop_id in before)
+
+
 def test_a_members_own_bookkeeping_raises_no_version(team):
     before = version(team.shop.id)
     team.owner.last_login_at = NOW
