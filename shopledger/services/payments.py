@@ -236,8 +236,9 @@ def list_filtered(shop: Shop, *, customer_id: int | None = None, method: Payment
                   per_page: int = 25) -> PaymentList:
     """List the shop's payments, newest first, filtered, with the count and total of everything selected.
 
-    One statement: the count and total ride along on every row as window functions, so a page of
-    payments costs the same whatever the number of rows.
+    Two statements: the page, read in index order (ix_payments_shop_received), and the count and total,
+    summed from a covering index. (As window functions on the page's own statement they made the
+    database number and sort every selected payment for each page: 380 ms at 80,000 payments.)
     """
     page = max(1, min(page, 100_000))
     conditions = [Payment.shop_id == shop.id]
@@ -249,18 +250,19 @@ def list_filtered(shop: Shop, *, customer_id: int | None = None, method: Payment
         conditions.append(Payment.received_on >= date_from)
     if date_to is not None:
         conditions.append(Payment.received_on <= date_to)
-    received = sa.case((Payment.voided_at.is_(None), Payment.amount_minor), else_=0)
-    rows = db.session.execute(
-        sa.select(Payment, sa.func.count().over().label("count"), sa.func.sum(received).over().label("total"))
+    rows = list(db.session.scalars(
+        sa.select(Payment)
         .options(joinedload(Payment.customer))
         .where(*conditions)
         .order_by(Payment.received_on.desc(), Payment.id.desc())
         .offset((page - 1) * per_page)
         .limit(per_page + 1)
-    ).all()
-    count, total = (int(rows[0].count), int(rows[0].total or 0)) if rows else (0, 0)
-    return PaymentList(payments=[row.Payment for row in rows[:per_page]], page=page, has_previous=page > 1,
-                       has_next=len(rows) > per_page, count=count, total_minor=total)
+    ))
+    received = sa.case((Payment.voided_at.is_(None), Payment.amount_minor), else_=0)
+    count, total = db.session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(received), 0)).where(*conditions)).one()
+    return PaymentList(payments=rows[:per_page], page=page, has_previous=page > 1,
+                       has_next=len(rows) > per_page, count=int(count), total_minor=int(total))
 
 
 def customers_with_payments(shop: Shop) -> list[tuple[int, str]]:

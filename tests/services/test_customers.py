@@ -355,3 +355,31 @@ def test_a_new_job_moves_the_customer_to_the_top(db, shop, owner, people):
 ])
 def test_names_are_folded_for_searching(typed, folded):
     assert customers.fold(typed) == folded
+
+
+def test_the_list_reads_current_customers_in_order_from_an_index_without_sorting_them(db, shop, add):
+    """At 10,000 customers a sort of the whole shop for every page was 9 ms on PostgreSQL (migration 0010)."""
+    for number in range(30):
+        add(f"Customer {number}", minutes_ago=number)
+    seen = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM customers" in statement:
+            seen.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        page = customers.list_customers(shop)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", keep)
+    assert len(page.customers) == customers.PER_PAGE and len(seen) == 1
+    statement, parameters = seen[0]
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a few rows: make it show its index plan
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters))
+        assert "Sort" not in plan and "ix_customers_current_activity" in plan, plan
+    else:
+        plan = " ".join(row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
+        assert "TEMP B-TREE" not in plan and "customers USING" in plan, plan
+    db.session.rollback()
